@@ -48,9 +48,13 @@ class Prompt:
     def release_text(self) -> str:
         return str(self.settings.get("release_text", ""))
 
+    def rule_settings(self) -> dict[str, Any]:
+        """What the reflection rules need: the cell's settings plus the prompt's own words."""
+        return {**self.settings, "prompt": f"{self.title}\n{self.text}".strip()}
+
 
 def find_course_root(start: Path | str | None = None) -> Path:
-    """The nearest folder at or above ``start`` that holds ``nbgrader_config.py`` and ``source/``."""
+    """The nearest folder at or above ``start`` holding ``nbgrader_config.py`` and ``source/``."""
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():

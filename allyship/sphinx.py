@@ -13,7 +13,6 @@ from ``assignments/``.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any
 
