@@ -13,3 +13,60 @@ c.CourseDirectory.course_id = "allyship"
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.release_directory = "assignments"
 c.CourseDirectory.db_url = "sqlite:///" + str(Path(__file__).resolve().parent / "gradebook.db")
+
+# --- Reflection grading (allyship.nbgrader_plugins) ------------------------------------------
+# nbgrader's default pipelines with four classes swapped in or added, named by dotted path so the
+# CLI, NbGraderAPI and formgrader (another working directory) load them from the installed package.
+_NBG = "nbgrader.preprocessors."
+_OURS = "allyship.nbgrader_plugins."
+
+# Each reflection is released with its own starting text (metadata.allyship.release_text).
+c.GenerateAssignment.preprocessors = [
+    _NBG + "IncludeHeaderFooter",
+    _NBG + "InstantiateTests",
+    _NBG + "LockCells",
+    _OURS + "ReleaseTextClearSolutions",
+    _NBG + "ClearOutput",
+    _NBG + "CheckCellMetadata",
+    _NBG + "ComputeChecksums",
+    _NBG + "SaveCells",
+    _NBG + "ClearHiddenTests",
+    _NBG + "ClearMarkScheme",
+    _NBG + "ComputeChecksums",
+    _NBG + "CheckCellMetadata",
+]
+# Repair copied, split or deleted answer cells against source/ before nbgrader's checks.
+c.Autograde.sanitize_preprocessors = [
+    _NBG + "ClearOutput",
+    _OURS + "RepairAnswerCells",
+    _NBG + "DeduplicateIds",
+    _NBG + "OverwriteKernelspec",
+    _NBG + "OverwriteCells",
+    _NBG + "CheckCellMetadata",
+]
+# No kernel for a notebook without code tests; reflections scored by our rules, before the
+# late penalty (which reads the notebook's score); then students' HTML is escaped for display.
+c.Autograde.autograde_preprocessors = [
+    _OURS + "ExecuteWhenTested",
+    _NBG + "IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    _NBG + "LimitOutput",
+    _OURS + "ReflectionAutoGrades",
+    _NBG + "AssignLatePenalties",
+    _OURS + "EscapeStudentHtml",
+    _NBG + "CheckCellMetadata",
+]
+# Name each unreadable submitted notebook (e.g. not JSON); nbgrader then goes on with the others.
+c.Autograde.pre_convert_hook = _OURS + "report_unreadable_notebooks"
+
+# --- Due dates and late penalties (`allyship grade`, allyship.instructor.late) ---------------
+# Per assignment. `allyship grade` writes each due date into the gradebook (Assignment.duedate,
+# shown by formgrader); nbgrader's AssignLatePenalties then asks SubtractPerHour for the penalty:
+# points subtracted per started hour late, never more than the notebook's score.
+c.CourseSchedule.due_dates = {
+    # "introspection": "2026-10-02 17:00:00 Europe/Paris",
+}
+c.AssignLatePenalties.plugin_class = "allyship.instructor.late.SubtractPerHour"
+c.SubtractPerHour.points_per_hour = {
+    # "introspection": 0.25,
+}

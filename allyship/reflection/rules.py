@@ -1,12 +1,24 @@
-"""PROVISIONAL: the interface of the reflection rules. The full rules replace the body of
-``evaluate``; the signature and ``Verdict`` stay."""
+"""The reflection completion rules: is this a real, personal attempt at the prompt?
+
+Completion, not opinion: no rule looks at what a learner believes. The rules look at how much
+the learner wrote in their own words (not the prompt, not the course reading, not repeats), at
+whether it is prose in a language (not placeholder, mashing or shuffled words), whether it is
+about the prompt, and whether it speaks from the writer's own life. When unsure they credit and
+flag for the instructor. Every number and phrase lives in ``rules.json``; ``rules.js`` is the
+same algorithm for the browser, step for step.
+"""
 
 from __future__ import annotations
 
-import re
+import math
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from allyship.reflection.config import RULES, Rules
+from allyship.reflection.reading import Reading, load_reading
+from allyship.reflection.text import Tokens, shingle_hashes, tokenize
 
 Status = Literal["complete", "incomplete", "flagged"]
 
@@ -15,39 +27,327 @@ Status = Literal["complete", "incomplete", "flagged"]
 class Verdict:
     """The decision on one reflection.
 
-    ``credit`` is the fraction of the prompt's points earned (0.0 or 1.0 today); ``flagged``
-    means credited but sent to the instructor for review. ``reasons`` are sentences for the
-    student, shown identically in the feedback, the self-check and the journal.
+    ``credit`` is the fraction of the prompt's points earned (0.0 or 1.0); ``flagged`` means
+    credited but sent to the instructor for review. ``reasons`` are sentences for the student,
+    shown identically in the feedback, the self-check and the journal; ``checks`` are the
+    machine codes of the checks that decided; ``own_words`` counts words that are neither the
+    prompt, nor the course reading, nor repeats.
     """
 
     status: Status
     credit: float
     reasons: tuple[str, ...]
     words: int
-    checks: tuple[str, ...] = field(default=())  # machine-readable codes of the checks that fired
+    checks: tuple[str, ...] = field(default=())
+    own_words: int = 0
 
     @property
     def needs_review(self) -> bool:
         return self.status == "flagged"
 
 
-def evaluate(text: str, settings: Mapping[str, Any]) -> Verdict:
+def evaluate(
+    text: str, settings: Mapping[str, Any], rules: Rules = RULES, reading: Reading | None = None
+) -> Verdict:
     """Judge one reflection against its prompt's trusted settings.
 
     ``settings`` holds ``min_words``, ``release_text`` and ``prompt`` (the prompt's text).
     """
-    release = str(settings.get("release_text", "")).strip()
-    body = text.strip()
-    words = len(re.findall(r"\w+", body))
-    if not body or body == release:
-        return Verdict("incomplete", 0.0, ("No response.",), 0, ("empty",))
-    minimum = int(settings.get("min_words", 0))
-    if words < minimum:
-        return Verdict(
-            "incomplete",
-            0.0,
-            (f"You wrote {words} words; this prompt asks for at least {minimum}.",),
-            words,
-            ("too_short",),
+    judge = _Judge(text if isinstance(text, str) else "", settings, rules, reading)
+    return judge.verdict()
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _in_ranges(cp: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:
+    i = bisect_right(starts, cp) - 1
+    return i >= 0 and cp <= ranges[i][1]
+
+
+class _Judge:
+    """One evaluation: measures a text once, then applies the checks in a fixed order."""
+
+    def __init__(
+        self, text: str, settings: Mapping[str, Any], rules: Rules, reading: Reading | None
+    ) -> None:
+        self.r = rules
+        self.t = rules.t
+        self.reading = load_reading() if reading is None else reading
+        self.minimum = _as_int(settings.get("min_words", 0))
+        self.release = str(settings.get("release_text") or "")
+        self.prompt = str(settings.get("prompt") or "")
+        self.tokens: Tokens = tokenize(text, limit=int(self.t["max_tokens"]))
+        self.words = self.tokens.norm
+        self.n = len(self.words)
+
+    # -- result helpers ------------------------------------------------------------------
+    def _say(self, code: str, **values: int) -> str:
+        sentence = self.r.reasons[code]
+        for key, value in values.items():
+            sentence = sentence.replace("{" + key + "}", str(value))
+        return sentence
+
+    def _result(self, status: Status, codes: list[str], own: int, **values: int) -> Verdict:
+        values = {"words": self.n, "min": self.minimum, "own": own, **values}
+        reasons = tuple(self._say(code, **values) for code in codes)
+        credit = 0.0 if status == "incomplete" else 1.0
+        return Verdict(status, credit, reasons, self.n, tuple(codes), own)
+
+    # -- the checks, in order --------------------------------------------------------------
+    def verdict(self) -> Verdict:
+        if self.n == 0:
+            return self._result("incomplete", ["empty"], 0)
+        release = tokenize(self.release).norm
+        if release and self.words == release:
+            return self._result("incomplete", ["release_text"], 0)
+        latin, other, effective = self._scripts()
+        if other > latin * (1 / self.t["other_script_share"] - 1) and other > 0:
+            return self._other_language(effective, "other_language")
+        return self._latin_text()
+
+    def _other_language(self, effective: int, code: str) -> Verdict:
+        """Another language is never a zero: credit and flag, unless clearly too short."""
+        if effective < self.minimum * self.t["other_language_min_fraction"]:
+            short = "other_language_short" if code == "other_language" else "too_short"
+            return self._result("incomplete", [short], effective)
+        return self._result("flagged", [code], effective)
+
+    def _latin_text(self) -> Verdict:
+        t = self.t
+        n = self.n
+        if self._count(self.r.lorem_words) >= t["lorem_min_share"] * n:
+            return self._result("incomplete", ["lorem"], 0)
+        if self._mashing():
+            return self._result("incomplete", ["mashing"], 0)
+        english = self._count(self.r.function_words)
+        other = self._best_other_language()
+        if english < t["english_min_function_ratio"] * n:
+            if other >= t["other_language_min_ratio"] * n:
+                return self._other_language(n, "other_language")
+            if self._known_share() >= t["word_list_known_share"] * n:
+                return self._result("incomplete", ["word_list"], 0)
+            return self._other_language(n, "unrecognised")
+        if other >= t["other_language_min_ratio"] * n and other > english:
+            return self._other_language(n, "other_language")
+        if n < self.minimum:
+            return self._result("incomplete", ["too_short"], n)
+        distinct = len(set(self.words))
+        if distinct < math.ceil(self.minimum * t["min_distinct_ratio"]):
+            return self._result("incomplete", ["few_distinct"], distinct, distinct=distinct)
+        own, causes = self._own_words()
+        if own < self.minimum:
+            code, covered = max(causes, key=lambda c: c[1])
+            return self._result("incomplete", [code], own, covered=covered)
+        salad = self._impossible_bigrams()
+        if salad >= t["salad_min_count"] and salad >= t["salad_min_rate"] * n:
+            return self._result("incomplete", ["word_salad"], own)
+        return self._engagement(own)
+
+    def _engagement(self, own: int) -> Verdict:
+        """On topic and personal? Clear failures are incomplete; doubtful cases are flagged."""
+        t = self.t
+        density = self._topic_density()
+        if density < t["off_topic_max_density"]:
+            return self._result("incomplete", ["off_topic"], own)
+        personal, generic = self._personal_and_generic()
+        if personal < t["personal_min_per100"] or (
+            generic >= t["generic_max_per100"] and generic >= personal * t["generic_dominates_ratio"]
+        ):
+            return self._result("incomplete", ["generic"], own)
+        flags = []
+        if density < t["weak_topic_max_density"]:
+            flags.append("weak_topic")
+        if personal < t["weak_personal_per100"]:
+            flags.append("weak_personal")
+        if flags:
+            return self._result("flagged", flags, own)
+        return self._result("complete", ["complete"], own)
+
+    # -- measurements ----------------------------------------------------------------------
+    def _count(self, vocabulary: frozenset[str]) -> int:
+        return sum(1 for w in self.words if w in vocabulary)
+
+    def _scripts(self) -> tuple[int, int, int]:
+        """Latin letters, other letters, and a word count where dense scripts (Chinese,
+        Japanese, Thai...) count one word per ``dense_chars_per_word`` characters."""
+        latin_ranges, dense_ranges = self.r.latin_ranges, self.r.dense_ranges
+        latin_starts = [a for a, _ in latin_ranges]
+        dense_starts = [a for a, _ in dense_ranges]
+        per_word = int(self.t["dense_chars_per_word"])
+        latin = other = effective = 0
+        for word in self.tokens.raw:
+            if word.isascii():
+                latin += sum(1 for c in word if c.isalpha())
+                effective += 1
+                continue
+            dense = 0
+            for c in word:
+                cp = ord(c)
+                if 48 <= cp <= 57 or c in "'\u2019":
+                    continue
+                if _in_ranges(cp, latin_starts, latin_ranges):
+                    latin += 1
+                else:
+                    other += 1
+                    if _in_ranges(cp, dense_starts, dense_ranges):
+                        dense += 1
+            effective += max(1, -(-dense // per_word)) if dense else 1
+        return latin, other, effective
+
+    def _mashing(self) -> bool:
+        """Random letters: long tokens with no vowel, long consonant or same-letter runs, or
+        far too few vowels overall."""
+        t, vowels = self.t, self.r.vowels
+        long_tokens = implausible = letters = vowel_count = 0
+        for word in self.words:
+            consonant_run = same_run = longest_consonants = longest_same = 0
+            has_vowel = False
+            previous = ""
+            for c in word:
+                if not c.isalpha():
+                    consonant_run = same_run = 0
+                    previous = ""
+                    continue
+                letters += 1
+                if c in vowels:
+                    vowel_count += 1
+                    has_vowel = True
+                    consonant_run = 0
+                else:
+                    consonant_run += 1
+                same_run = same_run + 1 if c == previous else 1
+                previous = c
+                longest_consonants = max(longest_consonants, consonant_run)
+                longest_same = max(longest_same, same_run)
+            if len(word) >= t["mash_min_token_length"]:
+                long_tokens += 1
+                if (
+                    not has_vowel
+                    or longest_consonants > t["mash_max_consonant_run"]
+                    or longest_same > t["mash_max_same_char_run"]
+                ):
+                    implausible += 1
+        if long_tokens >= 3 and implausible >= t["mash_token_share"] * long_tokens:
+            return True
+        return letters >= 20 and vowel_count < t["mash_min_vowel_ratio"] * letters
+
+    def _best_other_language(self) -> int:
+        return max((self._count(words) for words in self.r.other_languages.values()), default=0)
+
+    def _prompt_stems(self) -> frozenset[str]:
+        skip = self.r.function_words | self.r.common_words
+        return self.r.stems(w for w in tokenize(self.prompt).norm if w not in skip)
+
+    def _known_share(self) -> int:
+        """Words the rules know as English (function words, theme, experience, the prompt)."""
+        r = self.r
+        known = r.theme_stems | r.experience_stems | self._prompt_stems()
+        return sum(
+            1
+            for w in self.words
+            if w in r.function_words or w in r.common_words or r.stem(w) in known
         )
-    return Verdict("complete", 1.0, (f"Complete: {words} words.",), words, ())
+
+    def _own_words(self) -> tuple[int, list[tuple[str, int]]]:
+        """Words left once the prompt, the course reading and repeats are set aside."""
+        t, n = self.t, self.n
+        canon = self.r.canonical_words(self.words)
+        size = int(t["prompt_ngram"])
+        source = self.r.canonical_words(tokenize(self.prompt + "\n" + self.release).norm)
+        grams = {tuple(source[i : i + size]) for i in range(len(source) - size + 1)}
+        prompt_hits = [i for i in range(n - size + 1) if tuple(canon[i : i + size]) in grams]
+        prompt = _runs(n, prompt_hits, size, int(t["prompt_min_run"]))
+        shingle = int(t["reading_shingle"])
+        reading_hits = [i for i, h in enumerate(shingle_hashes(canon, shingle)) if h in self.reading]
+        reading = _runs(n, reading_hits, shingle, int(t["reading_min_run"]))
+        size = int(t["repeat_ngram"])
+        seen: set[tuple[str, ...]] = set()
+        repeat_hits = []
+        for i in range(n - size + 1):
+            gram = self.words[i : i + size]
+            if gram in seen:
+                repeat_hits.append(i)
+            seen.add(gram)
+        repeats = _runs(n, repeat_hits, size, size)
+        covered = sum(1 for i in range(n) if prompt[i] or reading[i] or repeats[i])
+        causes = [
+            ("prompt_copy", sum(prompt)),
+            ("reading_copy", sum(reading)),
+            ("repetition", sum(repeats)),
+        ]
+        return n - covered, causes
+
+    def _impossible_bigrams(self) -> int:
+        """Word pairs that English never puts side by side ("the of", "I the", "the."): a
+        handful in a long text is a slip; many means the words are in no sensible order."""
+        classes = self.r.classes
+        function_words = self.r.function_words
+        count = 0
+        for i, a in enumerate(self.words):
+            end = self.tokens.ends[i] or i == self.n - 1
+            b = "" if end else self.words[i + 1]
+            for first, second in self.r.impossible:
+                if first == "@same":
+                    hit = not end and a == b and a in function_words
+                elif a not in classes[first]:
+                    hit = False
+                elif second == "@end":
+                    hit = end
+                else:
+                    hit = not end and b in classes[second]
+                if hit:
+                    count += 1
+                    break
+        return count
+
+    def _topic_density(self) -> float:
+        """Share of content words that belong to the course's themes or to the prompt."""
+        r = self.r
+        skip = r.function_words | r.common_words
+        content = [r.stem(w) for w in self.words if w not in skip]
+        if not content:
+            return 0.0
+        topical = r.theme_stems | self._prompt_stems()
+        return sum(1 for s in content if s in topical) / len(content)
+
+    def _personal_and_generic(self) -> tuple[float, float]:
+        """Per 100 words: first-person and lived-experience words; stock generic phrasing."""
+        r, n = self.r, self.n
+        personal = sum(
+            1 for w in self.words if w in r.first_person or r.stem(w) in r.experience_stems
+        )
+        generic = self._count(r.generic_words)
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in r.generic_phrases:
+            by_first.setdefault(phrase[0], []).append(phrase)
+        for i, w in enumerate(self.words):
+            for phrase in by_first.get(w, ()):
+                if self.words[i : i + len(phrase)] == phrase:
+                    generic += 1
+        return personal * 100 / n, generic * 100 / n
+
+
+def _runs(n: int, starts: list[int], size: int, min_run: int) -> list[bool]:
+    """Mark the words inside matched n-grams, keeping only runs of at least ``min_run``."""
+    marks = [False] * n
+    for s in starts:
+        for j in range(s, min(n, s + size)):
+            marks[j] = True
+    i = 0
+    while i < n:
+        if not marks[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and marks[j]:
+            j += 1
+        if j - i < min_run:
+            for k in range(i, j):
+                marks[k] = False
+        i = j
+    return marks

@@ -1,0 +1,206 @@
+"""``allyship grade``: submissions in, grades, feedback, LMS files and a class report out.
+
+Each step is nbgrader's own (collect, autograde, generate_feedback, release_feedback through
+``NbGraderAPI`` in process, with the course's ``nbgrader_config.py``); this module decides what
+needs doing, keeps going when one submission fails, and writes the exports from the gradebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from allyship.course import load_prompts
+from allyship.instructor import exports, report
+from allyship.instructor.intake import (
+    Intake,
+    Problem,
+    assignment_shape,
+    inspect_submitted,
+    intake_archive,
+    submission_hash,
+)
+from allyship.instructor.late import due_date
+from allyship.instructor.progress import Progress
+from allyship.instructor.results import StudentRow, build_rows
+from allyship.instructor.roster import load_roster
+from allyship.instructor.state import GradeState, grades_digest, setup_digest
+from allyship.nbgrader_support import load_course_config
+
+
+class GradeError(Exception):
+    """The assignment cannot be graded at all (not a per-student problem)."""
+
+
+@dataclass
+class GradeRun:
+    assignment: str
+    rows: list[StudentRow] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)  # every file that could not be graded
+    autograded: list[str] = field(default_factory=list)  # students autograded in this run
+    unchanged: list[str] = field(default_factory=list)
+    feedback_released: bool = False
+    reports: Path | None = None
+
+    @property
+    def graded(self) -> int:
+        return sum(r.status == "graded" for r in self.rows)
+
+    @property
+    def flagged(self) -> int:
+        return sum(r.needs_review for r in self.rows)
+
+    @property
+    def missing(self) -> int:
+        return sum(r.status == "missing" for r in self.rows)
+
+    def summary(self) -> str:
+        return (
+            f"graded {self.graded}, flagged for review {self.flagged}, "
+            f"missing {self.missing}, failed {len(self.failed)}"
+        )
+
+
+def grade_assignment(
+    root: Path,
+    assignment: str,
+    archive: Path | None = None,
+    include_text: bool = False,
+    stream: TextIO | None = None,
+) -> GradeRun:
+    """Run the whole day's work for one assignment; see the module docstring."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = load_course_config(root)
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir, config=config)
+    prompts = load_prompts(assignment, root)
+    shape = assignment_shape(root, assignment)
+    due = _ensure_assignment(api, assignment, due_date(config, assignment))
+    roster = load_roster(config)
+    out = root / "reports" / assignment
+    state = GradeState.load(out / ".grade-state.json")
+    submitted = Path(coursedir.root) / coursedir.submitted_directory
+
+    intake = Intake()
+    use_exchange = archive is None
+    if use_exchange:
+        if not api.exchange_is_functional:
+            raise GradeError(
+                f"the nbgrader exchange ({api.exchange_root}) is not set up for course "
+                f"{api.course_id!r}; set Exchange.root, or pass --zip with an LMS archive"
+            )
+        result = api.collect(assignment, update=True)
+        if not result["success"]:
+            raise GradeError(f"nbgrader collect failed:\n{result.get('error', '')}")
+    else:
+        intake_archive(archive, submitted, shape, roster, due, intake)
+    inspect_submitted(submitted, assignment, shape, intake)
+    ready = sorted(intake.ready)
+    digests = {s: submission_hash(submitted / s / assignment) for s in ready}
+    for student in ready:  # notes belong to the submission they were made about
+        if student in intake.notes or state.get(student, "notes_for") != digests[student]:
+            notes = sorted(set(intake.notes.get(student, [])))
+            state.set(student, notes=notes, notes_for=digests[student])
+
+    run = GradeRun(assignment, reports=out)
+    failed = _autograde(api, root, assignment, digests, due, state, intake, run, stream)
+    graded = {
+        s for s in ready if s not in failed and (root / "autograded" / s / assignment).is_dir()
+    }
+    _feedback(api, assignment, sorted(graded), state, use_exchange, run, stream)
+
+    run.failed = intake.problems + intake.unknown
+    notes = {s: list(state.get(s, "notes") or []) for s in graded}
+    with api.gradebook as gb:
+        run.rows = build_rows(
+            gb, root, assignment, prompts, roster, graded, notes, intake.problems, include_text
+        )
+    state.save()
+    exports.write_all(out, assignment, prompts, run.rows, include_text)
+    report.write(out / "report.html", assignment, prompts, run, include_text)
+    return run
+
+
+def _ensure_assignment(api, assignment: str, due: datetime | None) -> datetime | None:
+    """The gradebook must know the assignment's cells (``generate_assignment``) and due date.
+
+    A due date set in the course config is written to the gradebook; without one, a due date
+    already in the gradebook (set with formgrader or ``nbgrader db``) is kept and returned.
+    """
+    from nbgrader.api import MissingEntry
+
+    with api.gradebook as gb:
+        try:
+            known = bool(gb.find_assignment(assignment).notebooks)
+        except MissingEntry:
+            known = False
+    if not known:
+        result = api.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise GradeError(f"nbgrader generate_assignment failed:\n{result.get('error', '')}")
+    with api.gradebook as gb:
+        stored = gb.find_assignment(assignment).duedate
+        if due is not None and stored != due:
+            gb.update_or_create_assignment(assignment, duedate=due)
+    return due if due is not None else stored
+
+
+def _autograde(api, root, assignment, digests, due, state, intake, run, stream) -> set[str]:
+    """Autograde the submissions that changed since their last autograde; returns failures."""
+    setup = setup_digest(root, assignment, due)
+    todo = []
+    for student, digest in digests.items():
+        unchanged = (
+            state.get(student, "submission") == digest
+            and state.get(student, "setup") == setup
+            and (root / "autograded" / student / assignment).is_dir()
+        )
+        (run.unchanged if unchanged else todo).append(student)
+    failed = set()
+    bar = Progress("autograde", len(todo), stream)
+    for student in todo:
+        result = api.autograde(assignment, student, force=True, create=True)
+        bar.step(student)
+        if result["success"]:
+            run.autograded.append(student)
+            state.set(student, submission=digests[student], setup=setup)
+        else:
+            failed.add(student)
+            state.set(student, submission=None)
+            reason = _last_error(result)
+            intake.problems.append(Problem(student, f"{assignment} (autograde)", reason))
+    return failed
+
+
+def _feedback(api, assignment, graded, state, release, run, stream) -> None:
+    """Generate (and release) feedback only where the grades or comments changed."""
+    with api.gradebook as gb:
+        digests = {s: grades_digest(gb.find_submission(assignment, s)) for s in graded}
+    root = Path(api.coursedir.root)
+    todo = [
+        s
+        for s in graded
+        if state.get(s, "feedback") != digests[s]
+        or not (root / "feedback" / s / assignment).is_dir()
+    ]
+    bar = Progress("feedback", len(todo), stream)
+    for student in todo:
+        result = api.generate_feedback(assignment, student, force=True)
+        if result["success"] and release:
+            released = api.release_feedback(assignment, student)
+            run.feedback_released = run.feedback_released or released["success"]
+        if result["success"]:
+            state.set(student, feedback=digests[student])
+        bar.step(student)
+
+
+def _last_error(result: dict) -> str:
+    """The most telling line of a failed nbgrader step, for the report."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("[ERROR]") or "Error" in ln]
+    return (errors or lines or ["autograde failed"])[-1][:300]

@@ -1,0 +1,177 @@
+"""One row per student for an assignment, read from the gradebook after grading.
+
+The exports and the report are written from these rows only, so they always agree. Rows carry
+scores, word counts and reasons; the reflection text is read only when the instructor asks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from allyship.course import Prompt, cell_text
+from allyship.instructor.intake import Problem
+from allyship.instructor.roster import RosterStudent
+from allyship.reflection import evaluate
+
+
+@dataclass
+class PromptResult:
+    grade_id: str
+    score: float | None
+    max_score: float
+    status: str  # complete, partial, incomplete, review, missing, failed
+    reason: str = ""
+    words: int | None = None
+    overridden: bool = False
+    text: str | None = None  # only with --include-text
+
+
+@dataclass
+class StudentRow:
+    student: RosterStudent
+    status: str  # graded, missing, failed
+    prompts: list[PromptResult] = field(default_factory=list)
+    submitted_at: datetime | None = None
+    seconds_late: float = 0.0
+    raw_score: float | None = None
+    late_penalty: float = 0.0
+    max_score: float = 0.0
+    flags: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    feedback: str | None = None  # link relative to reports/<assignment>/
+    in_roster: bool = True
+
+    @property
+    def total(self) -> float | None:
+        if self.raw_score is None:
+            return None
+        return max(self.raw_score - self.late_penalty, 0.0)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.status == "graded" and bool(self.flags)
+
+
+def prompt_status(score: float | None, max_score: float, needs_manual: bool) -> str:
+    if needs_manual or score is None:
+        return "review"
+    if score >= max_score:
+        return "complete"
+    return "incomplete" if score <= 0 else "partial"
+
+
+def answers(notebook: Path) -> dict[str, str]:
+    """grade_id -> answer text of a (sanitized, autograded) notebook."""
+    try:
+        data = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    for cell in data.get("cells", []):
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        if isinstance(nbg, dict) and nbg.get("grade_id"):
+            found[str(nbg["grade_id"])] = cell_text(cell)
+    return found
+
+
+def build_rows(
+    gb,  # nbgrader.api.Gradebook
+    root: Path,
+    assignment: str,
+    prompts: list[Prompt],
+    roster: list[RosterStudent],
+    graded: set[str],
+    notes: dict[str, list[str]],
+    problems: list[Problem],
+    include_text: bool = False,
+) -> list[StudentRow]:
+    """Rows for the roster plus anyone graded who is not on it, in roster order."""
+    from nbgrader.api import MissingEntry
+
+    known = {s.id for s in roster}
+    everyone = list(roster) + [RosterStudent(id=s) for s in sorted(graded - known)]
+    rows = []
+    for student in everyone:
+        own_problems = [p for p in problems if p.student == student.id]
+        try:
+            submission = gb.find_submission(assignment, student.id)
+        except MissingEntry:
+            submission = None
+        if submission is None or student.id not in graded:
+            status = "failed" if own_problems else "missing"
+            row = StudentRow(student, status, problems=own_problems, in_roster=student.id in known)
+            row.prompts = [PromptResult(p.grade_id, None, p.points, status) for p in prompts]
+            rows.append(row)
+            continue
+        rows.append(
+            _graded_row(
+                root,
+                assignment,
+                prompts,
+                student,
+                submission,
+                notes,
+                own_problems,
+                include_text,
+                student.id in known,
+            )
+        )
+    return rows
+
+
+def _graded_row(
+    root, assignment, prompts, student, submission, notes, own_problems, include_text, in_roster
+) -> StudentRow:
+    row = StudentRow(student, "graded", problems=own_problems, in_roster=in_roster)
+    row.submitted_at = submission.timestamp
+    row.seconds_late = float(submission.total_seconds_late or 0)
+    row.late_penalty = float(submission.late_submission_penalty or 0)
+    row.raw_score = float(submission.score) if submission.score is not None else None
+    row.max_score = float(submission.max_score or 0)
+    grades, comments = {}, {}
+    texts: dict[str, str] = {}
+    for nb in submission.notebooks:
+        grades.update({g.name: g for g in nb.grades})
+        comments.update({c.name: c for c in nb.comments})
+        folder = root / "autograded" / student.id / assignment
+        texts.update(answers(folder / f"{nb.name}.ipynb"))
+        feedback = root / "feedback" / student.id / assignment / f"{nb.name}.html"
+        if feedback.is_file() and row.feedback is None:
+            row.feedback = "../../feedback/" + quote(f"{student.id}/{assignment}/{nb.name}.html")
+    for prompt in prompts:
+        grade, comment = grades.get(prompt.grade_id), comments.get(prompt.grade_id)
+        if grade is None:
+            row.prompts.append(PromptResult(prompt.grade_id, None, prompt.points, "missing"))
+            continue
+        score = grade.score
+        text = texts.get(prompt.grade_id, "")
+        result = PromptResult(
+            prompt.grade_id,
+            None if score is None else float(score),
+            float(grade.max_score or prompt.points),
+            prompt_status(score, float(grade.max_score or prompt.points), grade.needs_manual_grade),
+            reason=(comment.comment or "") if comment is not None else "",
+            words=evaluate(text, prompt.rule_settings()).words,
+            overridden=grade.manual_score is not None,
+            text=text if include_text else None,
+        )
+        row.prompts.append(result)
+        if result.status == "review":
+            row.flags.append(f"{prompt.grade_id}: {result.reason or 'needs manual grading'}")
+    row.flags.extend(notes.get(student.id, []))
+    row.flags.extend(
+        f"{p.file}: {p.reason} (the earlier submission is graded)" for p in own_problems
+    )
+    if not in_roster:
+        row.flags.append("not on the roster")
+    return row
+
+
+def duration(seconds: float) -> str:
+    """A lateness in words, e.g. ``2 h 05 min``."""
+    hours, rest = divmod(int(round(seconds)), 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60} s"

@@ -1,0 +1,328 @@
+"""nbgrader preprocessors that plug the reflection rules into the real pipeline.
+
+Thin adapters only: all judgement is in ``allyship.reflection``, reached through
+``allyship.check`` (the same function the student self-check uses). These classes map cells to
+trusted settings (read from the instructor's ``source/`` notebook, never from a submission, whose
+metadata a student can edit) and verdicts to gradebook entries. ``nbgrader_config.py`` names them
+by dotted path, so formgrader, the CLI and ``NbGraderAPI`` all load them from the installed
+package.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor, SaveAutoGrades
+from traitlets.config import Application
+
+from allyship.check import (
+    ANSWERS_KEY,
+    answers_metadata,
+    find_answer,
+    grade_id,
+    judge,
+)
+from allyship.course import (
+    METADATA_KEY,
+    CourseError,
+    Prompt,
+    prompts_from_notebook,
+    read_notebook_json,
+)
+
+#: Set by the sanitize pass on an answer cell it had to add back; read by the grading pass.
+RESTORED_KEY = "restored"
+
+
+# --------------------------------------------------------------------------- trusted settings
+
+
+@lru_cache(maxsize=32)
+def _source_cells(path: str, mtime: float) -> tuple[dict[str, Any], ...]:
+    return tuple(read_notebook_json(Path(path))["cells"])
+
+
+def source_path(config: Any, assignment: str, notebook: str) -> Path:
+    """The instructor's version of a notebook, located through the course configuration."""
+    coursedir = CourseDirectory(config=config)
+    folder = coursedir.format_path(coursedir.source_directory, ".", assignment)
+    return Path(folder) / f"{notebook}.ipynb"
+
+
+def source_cells(path: Path) -> tuple[dict[str, Any], ...]:
+    """The cells of a source notebook (cached while the file is unchanged)."""
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError as err:
+        raise CourseError(f"{path}: source notebook not found") from err
+    return _source_cells(str(path), mtime)
+
+
+def trusted_prompts(config: Any, resources: ResourcesDict) -> list[Prompt]:
+    """The reflection prompts of the notebook being graded, as the instructor wrote them."""
+    info = resources["nbgrader"]
+    path = source_path(config, info["assignment"], info["notebook"])
+    return prompts_from_notebook({"cells": list(source_cells(path))}, info["assignment"])
+
+
+# --------------------------------------------------------------------------- release
+
+
+class ReleaseTextClearSolutions(ClearSolutions):
+    """ClearSolutions that gives each reflection its own starting text (``release_text``).
+
+    Other solution cells get nbgrader's stubs. The release also records, at notebook level, the
+    list of expected answer cells, so the student's self-check can report a deleted one.
+    Checksums are computed after this step, so "unchanged" still means "no response".
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[Any, ResourcesDict]:
+        assignment = resources.get("nbgrader", {}).get("assignment", "")
+        prompts = prompts_from_notebook(nb, assignment)
+        if prompts:
+            meta = nb.metadata.setdefault(METADATA_KEY, {})
+            meta[ANSWERS_KEY] = answers_metadata(prompts)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        release = cell.metadata.get(METADATA_KEY, {}).get("release_text")
+        if cell.cell_type == "markdown" and utils.is_solution(cell) and release:
+            cell.source = str(release)
+        return cell, resources
+
+
+# --------------------------------------------------------------------------- autograde: sanitize
+
+
+class RepairAnswerCells(NbGraderPreprocessor):
+    """Repair a submission against its source before nbgrader's own checks see it.
+
+    Runs first in ``Autograde.sanitize_preprocessors`` so that one student's broken notebook is
+    graded instead of aborting the whole run:
+
+    - every cell carrying a source cell's id gets the source's nbgrader metadata back (students
+      can edit metadata; an empty or outdated copy aborts the run, nbgrader#1083);
+    - a copied or split answer cell is merged into one cell, keeping every word the student wrote;
+      other duplicated ids keep their last copy, as nbgrader does, and the rest become plain cells;
+    - a deleted answer cell is added back empty after its prompt and marked, so the grading pass
+      gives it 0 with a reason (nbgrader#1682).
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[Any, ResourcesDict]:
+        info = resources["nbgrader"]
+        path = source_path(self.config, info["assignment"], info["notebook"])
+        src_cells = source_cells(path)
+        prompts = prompts_from_notebook({"cells": list(src_cells)}, info["assignment"])
+        trusted = {gid: cell for cell in src_cells if (gid := grade_id(cell))}
+        cells = [self._restore_metadata(cell, trusted) for cell in nb.cells]
+        for prompt in prompts:
+            cells = self._merge_answer(cells, prompt)
+        cells = self._drop_duplicate_ids(cells)
+        for number, prompt in enumerate(prompts, start=1):
+            if not any(grade_id(cell) == prompt.grade_id for cell in cells):
+                cells = self._add_back(cells, prompt, number, src_cells)
+        nb.cells = cells
+        return nb, resources
+
+    def _restore_metadata(self, cell: NotebookNode, trusted: dict[str, Any]) -> NotebookNode:
+        cell.metadata.pop(METADATA_KEY, None)  # ours is never taken from a submission
+        if "nbgrader" not in cell.metadata:
+            return cell
+        gid = grade_id(cell)
+        if gid in trusted:
+            cell.metadata["nbgrader"] = from_dict(
+                copy.deepcopy(trusted[gid]["metadata"]["nbgrader"])
+            )
+        else:
+            self.log.warning("Removing unknown or broken nbgrader metadata from a cell")
+            del cell.metadata["nbgrader"]
+        return cell
+
+    def _merge_answer(self, cells: list[NotebookNode], prompt: Prompt) -> list[NotebookNode]:
+        copies = [i for i, cell in enumerate(cells) if grade_id(cell) == prompt.grade_id]
+        if len(copies) < 2:
+            return cells
+        self.log.warning("Answer cell %s appears %d times: merging", prompt.grade_id, len(copies))
+        first = cells[copies[0]]
+        first.source = find_answer(cells, prompt) or ""
+        return [cell for i, cell in enumerate(cells) if i not in copies[1:]]
+
+    def _drop_duplicate_ids(self, cells: list[NotebookNode]) -> list[NotebookNode]:
+        last = {grade_id(cell): i for i, cell in enumerate(cells) if grade_id(cell)}
+        for i, cell in enumerate(cells):
+            gid = grade_id(cell)
+            if gid and last[gid] != i:
+                self.log.warning("Cell %s appears more than once: keeping the last copy", gid)
+                del cell.metadata["nbgrader"]
+        return cells
+
+    def _add_back(
+        self,
+        cells: list[NotebookNode],
+        prompt: Prompt,
+        number: int,
+        src_cells: tuple[dict[str, Any], ...],
+    ) -> list[NotebookNode]:
+        self.log.warning("Answer cell %s was deleted: adding it back empty", prompt.grade_id)
+        src = next(cell for cell in src_cells if grade_id(cell) == prompt.grade_id)
+        cell = from_dict(
+            {
+                "cell_type": "markdown",
+                "metadata": {
+                    "nbgrader": copy.deepcopy(src["metadata"]["nbgrader"]),
+                    METADATA_KEY: {RESTORED_KEY: True},
+                },
+                "source": "",
+            }
+        )
+        before = [grade_id(c) for c in src_cells[: src_cells.index(src)] if grade_id(c)]
+        present = {grade_id(c): i for i, c in enumerate(cells) if grade_id(c)}
+        anchors = [present[gid] for gid in reversed(before) if gid in present]
+        at = anchors[0] + 1 if anchors else 0
+        return [*cells[:at], cell, *cells[at:]]
+
+
+# --------------------------------------------------------------------------- autograde: execute
+
+
+def has_code_tests(nb: NotebookNode) -> bool:
+    """True when a notebook has a code grade cell, the only thing a kernel is needed for."""
+    return any(cell.cell_type == "code" and utils.is_grade(cell) for cell in nb.cells)
+
+
+class ExecuteWhenTested(Execute):
+    """nbgrader's Execute, skipped for a notebook without code test cells.
+
+    Decided per notebook: reflection-only notebooks are graded without starting a kernel, while a
+    notebook with code tests still runs them (``--no-execute`` would score saved outputs).
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict, *args: Any, **kw: Any) -> Any:
+        if not has_code_tests(nb):
+            self.log.info("No code test cells: grading without a kernel")
+            return nb, resources
+        return super().preprocess(nb, resources, *args, **kw)
+
+
+# --------------------------------------------------------------------------- autograde: scores
+
+
+def comment_text(reasons: tuple[str, ...]) -> str:
+    """The reasons as one comment (Markdown in the feedback, plain text in formgrader)."""
+    if len(reasons) == 1:
+        return reasons[0]
+    return "\n".join(f"- {reason}" for reason in reasons)
+
+
+class ReflectionAutoGrades(SaveAutoGrades):
+    """SaveAutoGrades that scores reflection answers with the reflection rules.
+
+    Auto score = credit × points, the reasons become the auto comment, a flagged answer keeps its
+    credit and is marked for manual grading. Manual scores and comments are never touched, so a
+    re-run keeps every override (as in nbgrader, an overridden cell is marked for review again).
+    Other cells (code tests, tasks) are scored by nbgrader as usual. Must run before
+    ``AssignLatePenalties``, which reads the notebook's score.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[Any, ResourcesDict]:
+        prompts = trusted_prompts(self.config, resources)
+        self._numbered = {p.grade_id: (n, p) for n, p in enumerate(prompts, start=1)}
+        self._verdicts: dict[str, Any] = {}
+        return super().preprocess(nb, resources)
+
+    def _verdict(self, cell: NotebookNode) -> Any:
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        if gid not in self._verdicts:
+            number, prompt = self._numbered[gid]
+            restored = cell.metadata.get(METADATA_KEY, {}).get(RESTORED_KEY, False)
+            answer = None if restored else find_answer([cell], prompt)
+            self._verdicts[gid] = (judge(answer, prompt, number), prompt)
+        return self._verdicts[gid]
+
+    def _is_reflection(self, cell: NotebookNode) -> bool:
+        return grade_id(cell) in self._numbered
+
+    def _add_score(self, cell: NotebookNode, resources: ResourcesDict) -> None:
+        if not self._is_reflection(cell):
+            return super()._add_score(cell, resources)
+        verdict, prompt = self._verdict(cell)
+        grade = self.gradebook.find_grade(
+            prompt.grade_id, self.notebook_id, self.assignment_id, self.student_id
+        )
+        grade.auto_score = verdict.credit * prompt.points
+        grade.needs_manual_grade = verdict.needs_review or grade.manual_score is not None
+        self.gradebook.db.commit()
+
+    def _add_comment(self, cell: NotebookNode, resources: ResourcesDict) -> None:
+        if not self._is_reflection(cell):
+            return super()._add_comment(cell, resources)
+        verdict, prompt = self._verdict(cell)
+        comment = self.gradebook.find_comment(
+            prompt.grade_id, self.notebook_id, self.assignment_id, self.student_id
+        )
+        comment.auto_comment = comment_text(verdict.reasons)
+        self.gradebook.db.commit()
+
+
+# --------------------------------------------------------------------------- autograde: display
+
+
+def escape_html(text: str) -> str:
+    """Escape what Markdown would pass through as HTML (``&`` first, so entities stay visible)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class EscapeStudentHtml(NbGraderPreprocessor):
+    """Escape HTML in every Markdown cell a student could write, once grading is done.
+
+    Formgrader and the feedback render Markdown with raw HTML passed through, so a ``<script>``
+    in a reflection would run in the grader's browser. Runs after the scores are saved: the
+    rules read the text as the student wrote it; the autograded copy is for display only.
+    """
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        if cell.cell_type == "markdown" and not utils.is_locked(cell):
+            cell.source = escape_html(cell.source)
+        return cell, resources
+
+
+# --------------------------------------------------------------------------- autograde: guard
+
+
+def report_unreadable_notebooks(assignment: str, student: str, notebooks: list[str]) -> None:
+    """``pre_convert_hook``: name every submitted notebook that cannot be read, and why.
+
+    nbgrader then fails that one submission (its ``autograded/`` folder is removed) and goes on
+    with the other students; this puts the file and the problem in the log in plain words.
+    """
+    app = Application.instance() if Application.initialized() else None
+    log = app.log if app else logging.getLogger("allyship.autograde")
+    for notebook in notebooks:
+        try:
+            read_notebook_json(Path(notebook))
+        except CourseError as err:
+            log.error("[allyship] this submitted notebook cannot be graded: %s", err)
+
+
+__all__ = [
+    "EscapeStudentHtml",
+    "ExecuteWhenTested",
+    "ReflectionAutoGrades",
+    "ReleaseTextClearSolutions",
+    "RepairAnswerCells",
+    "has_code_tests",
+    "report_unreadable_notebooks",
+]

@@ -1,0 +1,62 @@
+"""The rules' data, loaded once from ``rules.json`` (the one source of every threshold, word
+list and student-facing sentence; ``rules.js`` reads the same file)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from allyship.reflection.text import stem
+
+RULES_PATH = Path(__file__).resolve().parent / "rules.json"
+
+
+class Rules:
+    """Typed access to ``rules.json``: word sets, stemmed lexicons and thresholds."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.t: dict[str, Any] = data["thresholds"]
+        self.reasons: dict[str, str] = data["reasons"]
+        self.canonical: dict[str, str] = data["canonical"]
+        self.function_words = frozenset(data["function_words"])
+        self.common_words = frozenset(data["common_words"])
+        self.first_person = frozenset(data["first_person"])
+        self.lorem_words = frozenset(data["lorem_words"])
+        self.generic_words = frozenset(data["generic_words"])
+        self.generic_phrases = [tuple(p.split()) for p in data["generic_phrases"]]
+        self.classes = {name: frozenset(data[name]) for name in ("det", "prep", "aux_be", "aux",
+                                                                  "subj", "obj", "conj")}  # fmt: skip
+        self.impossible = [tuple(pair) for pair in data["impossible"]]
+        self.other_languages = {k: frozenset(v) for k, v in sorted(data["other_languages"].items())}
+        self.vowels = frozenset(data["vowels"])
+        self.latin_ranges = [tuple(r) for r in data["latin_ranges"]]
+        self.dense_ranges = [tuple(r) for r in data["dense_ranges"]]
+
+    def stem(self, word: str) -> str:
+        return stem(word, self.data["stem_suffixes"], self.data["stem_min_length"])
+
+    def stems(self, words: Iterable[str]) -> frozenset[str]:
+        return frozenset(self.stem(w) for w in words)
+
+    @cached_property
+    def theme_stems(self) -> frozenset[str]:
+        return self.stems(self.data["theme_words"])
+
+    @cached_property
+    def experience_stems(self) -> frozenset[str]:
+        return self.stems(self.data["experience_words"])
+
+    def canonical_words(self, words: Iterable[str]) -> list[str]:
+        """Words with pronouns and forms of "be" folded, so "you were" matches "I was"."""
+        return [self.canonical.get(w, w) for w in words]
+
+
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    return Rules(json.loads(path.read_text(encoding="utf-8")))
+
+
+RULES = load_rules()

@@ -1,0 +1,176 @@
+"""Fingerprints of the course reading, so copied passages can be found without shipping the text.
+
+The essay lives outside the repository (``../shared/seed-essay.txt``) and the book is being
+rewritten as the course grows, so ``reading.json`` stores one Bloom filter of hashed word
+shingles per source. ``build_fingerprints(root)`` regenerates it in well under a second;
+``allyship release`` calls :func:`update_reading`. When the essay is not on this machine, its
+stored filter is kept as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from allyship.reflection.config import RULES, Rules
+from allyship.reflection.text import bloom_positions, shingle_hashes, tokenize
+
+HERE = Path(__file__).resolve().parent
+READING_PATH = HERE / "reading.json"
+ESSAY_NAME = "seed-essay.txt"
+
+# MyST fences whose body is prose (kept); any other fence (code, code-cell, widgets) is dropped.
+PROSE_DIRECTIVES = {
+    "admonition", "note", "tip", "hint", "important", "warning", "caution", "attention",
+    "danger", "error", "seealso", "epigraph", "pull-quote", "sidebar", "margin", "dropdown",
+    "grid", "grid-item-card", "card", "tab-set", "tab-item", "topic", "glossary", "div",
+}  # fmt: skip
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\s*(\{([\w-]+)\})?")
+_OPTION = re.compile(r"^\s*:[\w-]+:")
+_ROLE = re.compile(r"\{[\w-]+\}`([^`]*)`")
+
+
+def essay_paths(root: Path) -> list[Path]:
+    """Where the essay may be: ``shared/`` beside the repository, or the workspace's."""
+    return [root.parent / "shared" / ESSAY_NAME, Path("/work/shared") / ESSAY_NAME]
+
+
+def find_essay(root: Path) -> Path | None:
+    return next((p for p in essay_paths(root) if p.is_file()), None)
+
+
+def markdown_prose(markdown: str) -> str:
+    """The prose of a MyST page: front matter, code and widget cells, directive options gone."""
+    lines = markdown.splitlines()
+    if lines and lines[0].strip() == "---":
+        close = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+        lines = lines[close + 1 :]
+    kept: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open fences: (marker, is prose)
+    for line in lines:
+        fence = _FENCE.match(line)
+        if fence and stack and fence.group(1) == stack[-1][0] and not fence.group(2):
+            stack.pop()
+            continue
+        if fence and (not stack or stack[-1][1]):
+            name = fence.group(3)
+            stack.append((fence.group(1), name in PROSE_DIRECTIVES))
+            continue
+        if stack and not stack[-1][1]:
+            continue
+        if _OPTION.match(line) or line.lstrip().startswith(("+++", "(", "%")):
+            continue
+        kept.append(_ROLE.sub(r"\1", line))
+    return "\n".join(kept)
+
+
+def notebook_prose(text: str) -> str:
+    """The Markdown cells of a notebook, as prose."""
+    cells = json.loads(text).get("cells", [])
+    chunks = []
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            chunks.append(markdown_prose("".join(source) if isinstance(source, list) else source))
+    return "\n\n".join(chunks)
+
+
+def book_texts(root: Path) -> list[str]:
+    """The prose of every page under ``book/`` (Markdown and notebooks), in path order."""
+    book = root / "book"
+    pages = sorted(p for p in book.rglob("*") if p.suffix in {".md", ".ipynb"} and p.is_file())
+    texts = []
+    for page in pages:
+        if "_build" in page.parts or ".ipynb_checkpoints" in page.parts:
+            continue
+        raw = page.read_text(encoding="utf-8")
+        texts.append(notebook_prose(raw) if page.suffix == ".ipynb" else markdown_prose(raw))
+    return texts
+
+
+def text_shingles(texts: Iterable[str], rules: Rules = RULES) -> set[int]:
+    """Every hashed shingle of the texts, over the same canonical words the rules match."""
+    size = rules.t["reading_shingle"]
+    found: set[int] = set()
+    for text in texts:
+        for paragraph in re.split(r"\n\s*\n", text):
+            found.update(shingle_hashes(rules.canonical_words(tokenize(paragraph).norm), size))
+    return found
+
+
+def bloom_filter(hashes: set[int], rules: Rules = RULES) -> dict[str, Any]:
+    """A Bloom filter of ``hashes`` sized by the rules (bits per item, number of hashes)."""
+    per_item = rules.t["bloom_bits_per_item"]
+    k = rules.t["bloom_hashes"]
+    bits = max(64, math.ceil(len(hashes) * per_item / 8) * 8)
+    data = bytearray(bits // 8)
+    for h in sorted(hashes):
+        for pos in bloom_positions(h, bits, k):
+            data[pos >> 3] |= 1 << (pos & 7)
+    return {
+        "count": len(hashes),
+        "bits": bits,
+        "hashes": k,
+        "filter": base64.b64encode(bytes(data)).decode("ascii"),
+    }
+
+
+def build_fingerprints(root: Path | str, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fingerprints of the essay and the book's prose. Keeps ``previous``'s essay filter when
+    the essay is not on this machine."""
+    root = Path(root)
+    sources: dict[str, Any] = {}
+    essay = find_essay(root)
+    if essay is not None:
+        sources["essay"] = bloom_filter(text_shingles([essay.read_text(encoding="utf-8")]))
+    elif previous and "essay" in previous.get("sources", {}):
+        sources["essay"] = previous["sources"]["essay"]
+    sources["book"] = bloom_filter(text_shingles(book_texts(root)))
+    return {
+        "version": 1,
+        "about": "Bloom filters of hashed word shingles of the course reading; "
+        "regenerate with allyship.reflection.reading.update_reading(root).",
+        "shingle": RULES.t["reading_shingle"],
+        "sources": sources,
+    }
+
+
+def update_reading(root: Path | str, path: Path = READING_PATH) -> bool:
+    """Regenerate ``reading.json`` from the course at ``root``; True when it changed."""
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    fresh = build_fingerprints(root, previous)
+    if fresh == previous:
+        return False
+    path.write_text(json.dumps(fresh, indent=1) + "\n", encoding="utf-8")
+    load_reading.cache_clear()
+    return True
+
+
+class Reading:
+    """Membership tests against the stored filters: is this shingle in the course reading?"""
+
+    def __init__(self, data: dict[str, Any] | None) -> None:
+        self.filters = []
+        for source in (data or {}).get("sources", {}).values():
+            raw = base64.b64decode(source["filter"])
+            self.filters.append((raw, int(source["bits"]), int(source["hashes"])))
+
+    def __contains__(self, h: int) -> bool:
+        for raw, bits, k in self.filters:
+            if all(raw[p >> 3] >> (p & 7) & 1 for p in bloom_positions(h, bits, k)):
+                return True
+        return False
+
+
+@lru_cache(maxsize=1)
+def load_reading() -> Reading:
+    """The committed fingerprints (none when the file is missing: copy checks are then off)."""
+    if not READING_PATH.is_file():
+        return Reading(None)
+    return Reading(json.loads(READING_PATH.read_text(encoding="utf-8")))

@@ -1,0 +1,111 @@
+"""The journal widget: a chapter's reflection prompts with the grader's own completion check.
+
+Prompts and their settings come from the instructor's ``source/`` notebooks through
+:mod:`allyship.course`; the check is the JavaScript port of the rules
+(``allyship/reflection/rules.js``), bundled into the widget's module, fed with the same rules
+data the Python rules read.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import traitlets
+
+from allyship.course import PILLARS, Prompt, assignments, find_course_root, load_prompts
+from allyship.reflection import evaluate
+from allyship.widgets._base import ContentWidget, bundle
+
+REFLECTION_DIR = Path(__file__).resolve().parent.parent / "reflection"
+RULES_JS = REFLECTION_DIR / "rules.js"
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be built (missing rules port or data); the message names the file."""
+
+
+@cache
+def _rules_bundle() -> str:
+    if not RULES_JS.is_file():
+        raise JournalError(f"{RULES_JS}: not found (the journal runs the JS port of the rules)")
+    return bundle(str(RULES_JS), "journal.js")
+
+
+def _rules_data(name: str) -> Any:
+    """One of the rules' JSON data files in allyship/reflection/, or an empty dict if absent."""
+    path = REFLECTION_DIR / name
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise JournalError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from err
+
+
+def prompt_state(prompt: Prompt) -> dict[str, Any]:
+    """What the page needs to show a prompt and check an answer to it."""
+    return {
+        "grade_id": prompt.grade_id,
+        "assignment": prompt.assignment,
+        "chapter": PILLARS.get(prompt.assignment, prompt.assignment),
+        "title": prompt.title,
+        "text": prompt.text,
+        "settings": prompt.rule_settings(),
+    }
+
+
+def journal_prompts(assignment: str | None, root: Path | None = None) -> list[Prompt]:
+    """The prompts of ``assignment``, or of every assignment in book order when ``None``."""
+    root = root or find_course_root()
+    names = [assignment] if assignment else assignments(root)
+    return [p for name in names for p in load_prompts(name, root)]
+
+
+class Journal(ContentWidget):
+    """A private journal for the prompts of ``assignment`` (all assignments when ``None``).
+
+    ``entries`` maps a prompt's ``grade_id`` to the text written; ``verdicts`` is filled by the
+    page with the rules' verdict for each entry.
+    """
+
+    assignment = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    prompts = traitlets.List(traitlets.Dict()).tag(sync=True)
+    entries = traitlets.Dict().tag(sync=True)
+    verdicts = traitlets.Dict().tag(sync=True)
+    rules_config = traitlets.Dict().tag(sync=True)
+    reading = traitlets.Any({}).tag(sync=True)
+
+    def __init__(
+        self, assignment: str | None = None, *, root: Path | None = None, **kwargs: Any
+    ) -> None:
+        prompts = journal_prompts(assignment, root)
+        kwargs.setdefault("content", {"title": "Journal"})
+        self._esm = _rules_bundle()
+        super().__init__(
+            assignment=assignment,
+            prompts=[prompt_state(p) for p in prompts],
+            rules_config=_rules_data("rules_config.json"),
+            reading=_rules_data("reading.json"),
+            **kwargs,
+        )
+        self._prompt_objects = {p.grade_id: p for p in prompts}
+
+    @traitlets.validate("entries")
+    def _check_entries(self, proposal: dict[str, Any]) -> dict[str, str]:
+        known = {p["grade_id"] for p in self.prompts}
+        for key, value in proposal["value"].items():
+            if key not in known or not isinstance(value, str):
+                raise traitlets.TraitError(f"entry {key!r}: not a prompt of this journal")
+        return proposal["value"]
+
+    @property
+    def grade_ids(self) -> list[str]:
+        return [p["grade_id"] for p in self.prompts]
+
+    def verdict(self, grade_id: str) -> Any:
+        """The Python rules' verdict on the entry for ``grade_id`` (what the grader would say)."""
+        prompt = self._prompt_objects[grade_id]
+        return evaluate(self.entries.get(grade_id, ""), prompt.rule_settings())
