@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ def measure(course: Path, n: int) -> dict[str, float]:
 
 
 def main(n: int) -> dict[str, object]:
+    warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings drown the figures
     with tempfile.TemporaryDirectory(prefix="allyship-bench-") as tmp:
         rules = measure(make_course(Path(tmp) / "rules", stock=False), n)
         stock = measure(make_course(Path(tmp) / "stock", stock=True), n)

@@ -73,11 +73,15 @@ def measure(size: int) -> dict[str, float | int | str]:
 
         t_ours, first = run([str(BIN / "allyship"), "grade", ASSIGNMENT], ours)
         t_rerun, second = run([str(BIN / "allyship"), "grade", ASSIGNMENT], ours)
-        stock_steps = {}
+        for result in (first, second):
+            assert result.returncode in (0, 1) and result.stdout, result.stderr[-3000:]
+        stock_steps, exits = {}, {}
         nbgrader = str(BIN / "nbgrader")
         for step in ("collect", "autograde", "generate_feedback", "release_feedback"):
             stock_steps[step], result = run([nbgrader, step, ASSIGNMENT], stock)
+            exits[step] = result.returncode  # autograde exits 1: the class has a broken file
         stock_steps["export"], result = run([nbgrader, "export"], stock)
+        exits["export"] = result.returncode
         t_stock = sum(stock_steps.values())
         summary = first.stdout.strip().splitlines()[-1]
         graded = len(list((stock / "autograded").glob(f"*/{ASSIGNMENT}")))
@@ -90,6 +94,7 @@ def measure(size: int) -> dict[str, float | int | str]:
             "rerun_summary": second.stdout.strip().splitlines()[0],
             "stock_cli_s": round(t_stock, 2),
             "stock_steps_s": {k: round(v, 2) for k, v in stock_steps.items()},
+            "stock_exit_codes": exits,
             "ratio_allyship_over_stock": round(t_ours / t_stock, 3),
             "ratio_rerun_over_stock": round(t_rerun / t_stock, 3),
         }

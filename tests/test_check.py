@@ -148,6 +148,7 @@ def test_check_and_grader_agree_on_labeled_collection(course: Path) -> None:
         nbgrader(course, "autograde", assignment)
 
     seen: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    flagged = 0
     for assignment, student, grade_id, item in placed:
         if (assignment, student) not in seen:
             path = course / "submitted" / student / assignment / f"{assignment}.ipynb"
@@ -158,4 +159,8 @@ def test_check_and_grader_agree_on_labeled_collection(course: Path) -> None:
         assert theirs["auto_score"] == mine.score, item["id"]
         assert theirs["auto_comment"] == comment_text(mine.verdict.reasons), item["id"]
         assert theirs["needs_manual_grade"] == mine.verdict.needs_review, item["id"]
+        if mine.verdict.needs_review:  # credited, and sent to the grader
+            flagged += 1
+            assert theirs["auto_score"] > 0 and theirs["score"] == theirs["auto_score"], item["id"]
     assert len(placed) == len(items)
+    assert flagged, "the labeled collection should exercise the flagged path"

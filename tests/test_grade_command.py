@@ -263,3 +263,80 @@ def test_exchange_end_to_end_with_late_submissions(tmp_path: Path) -> None:
             assert float(rows[s.roster.id]["raw_score"]) == pytest.approx(expected(s, prompts).raw)
     released = list((exchange / "allyship" / "feedback").glob("*.html"))
     assert len(released) == sum(s.kind in GRADED_KINDS for s in students)
+
+
+def _zip(path: Path, entries: dict[str, tuple[bytes, datetime]]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, (data, when) in entries.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data)
+    return path
+
+
+def test_moodle_archive_matches_by_name_and_reports_unknown_students(course: Path) -> None:
+    from allyship.instructor.demo import notebook_bytes
+
+    students = demo_class(course, ASSIGNMENT, 9)[5:]  # four ordinary students
+    write_roster(course / "roster.csv", students)
+    assert allyship(course, "roster", "import", str(course / "roster.csv")).returncode == 0
+    submitting = students[:3]
+    entries = {
+        f"{s.roster.first_name} {s.roster.last_name}_{700 + i}_assignsubmission_file_/"
+        f"{ASSIGNMENT}.ipynb": (notebook_bytes(course, ASSIGNMENT, s), DUE)
+        for i, s in enumerate(submitting)
+    }
+    entries["Zed Unknown_799_assignsubmission_file_/introspection.ipynb"] = (
+        notebook_bytes(course, ASSIGNMENT, students[0]),
+        DUE,
+    )
+    entries["readme.txt"] = (b"hello", DUE)
+    archive = _zip(course / "moodle.zip", entries)
+    result = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
+    prompts = load_prompts(ASSIGNMENT, course)
+    flagged = sum(expected(s, prompts).review for s in submitting)
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == f"graded 3, flagged for review {flagged}, missing 1, failed 2", result.stderr
+    assert result.returncode == 1
+    assert "Zed Unknown: introspection.ipynb: no student on the roster" in result.stderr
+    assert "readme.txt: cannot tell whose file this is" in result.stderr
+    rows = {r["student_id"]: r for r in read_csv(course / "reports" / ASSIGNMENT / "grades.csv")}
+    for s in submitting:
+        assert float(rows[s.roster.id]["raw_score"]) == pytest.approx(expected(s, prompts).raw)
+    assert rows[students[3].roster.id]["status"] == "missing"
+    report = (course / "reports" / ASSIGNMENT / "report.html").read_text(encoding="utf-8")
+    assert "Zed Unknown" in report
+
+
+def test_canvas_late_mark_without_a_time_costs_the_smallest_penalty(course: Path) -> None:
+    from allyship.instructor.demo import notebook_bytes
+
+    students = demo_class(course, ASSIGNMENT, 7)[5:]
+    add_policy(course, DUE.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    write_roster(course / "roster.csv", students)
+    assert allyship(course, "roster", "import", str(course / "roster.csv")).returncode == 0
+    late, on_time = students
+    name = "{0.last_name}{0.first_name}".format
+    archive = _zip(
+        course / "canvas.zip",
+        {  # the archive's file times disagree with Canvas's late mark: the mark wins
+            f"{name(late.roster).lower()}_LATE_{late.roster.lms_id}_1_{ASSIGNMENT}.ipynb": (
+                notebook_bytes(course, ASSIGNMENT, late),
+                DUE - timedelta(days=1),
+            ),
+            f"{name(on_time.roster).lower()}_{on_time.roster.lms_id}_2_{ASSIGNMENT}-1.ipynb": (
+                notebook_bytes(course, ASSIGNMENT, on_time),
+                DUE + timedelta(days=1),
+            ),
+        },
+    )
+    result = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
+    assert result.returncode == 0, result.stderr
+    rows = {r["student_id"]: r for r in read_csv(course / "reports" / ASSIGNMENT / "grades.csv")}
+    prompts = load_prompts(ASSIGNMENT, course)
+    row = rows[late.roster.id]
+    assert float(row["late_penalty"]) == pytest.approx(min(PER_HOUR, expected(late, prompts).raw))
+    assert row["needs_review"] == "yes" and "check the time in Canvas" in row["flags"]
+    assert row["submitted_at_utc"] == "2026-11-20 17:00:01"
+    assert rows[on_time.roster.id]["hours_late"] == "0"
+    assert rows[on_time.roster.id]["submitted_at_utc"] == "2026-11-20 17:00:00"

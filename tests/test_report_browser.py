@@ -108,3 +108,21 @@ def test_included_text_is_shown_escaped_and_inert(browser, graded, tmp_path: Pat
         page.close()
     grades = (course / "reports" / ASSIGNMENT / "grades.csv").read_text(encoding="utf-8")
     assert "window.__pwned = 2" in grades  # the instructor asked for the texts
+
+
+def test_feedback_linked_from_the_report_does_not_run_a_students_script(browser, graded) -> None:
+    course, _ = graded
+    feedback = course / "feedback" / "hostile" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    html = feedback.read_text(encoding="utf-8")
+    assert "window.__pwned" in html  # the reflection is there, as text
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.route("http*://**", lambda route: route.abort())  # the test machine is offline anyway
+    try:
+        page.goto(feedback.as_uri(), wait_until="load")
+        assert page.evaluate("window.__pwned") is None
+        assert dialogs == []
+        assert "window.__pwned = 2" in page.locator("body").inner_text()
+    finally:
+        page.close()

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     except (CourseError, GradeError, ValueError, FileNotFoundError) as err:
         print(f"allyship grade: {err}", file=sys.stderr)
         return 2
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     for problem in result.failed:
         print(f"failed: {problem.student}: {problem.file}: {problem.reason}", file=sys.stderr)
     print(

@@ -23,9 +23,18 @@ def run(args: argparse.Namespace) -> int:
     root = find_course_root(args.course)
     names = args.assignment or assignments(root)
     failed = [name for name in names if not generate(root, name)]
+    refresh_reading(root)
     for name in failed:
         print(f"allyship release: could not generate {name} (see the log above)")
     return 1 if failed else 0
+
+
+def refresh_reading(root: Path) -> None:
+    """Re-fingerprint the course reading (essay + book) that copy detection compares against."""
+    from allyship.reflection.reading import READING_PATH, update_reading
+
+    if update_reading(root):
+        print(f"updated the course reading fingerprints in {READING_PATH}")
 
 
 def generate(root: Path, assignment: str) -> bool:

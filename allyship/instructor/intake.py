@@ -321,7 +321,9 @@ def intake_archive(
             if student is None:
                 intake.unknown.append(Problem(file.name, file.filename, how))
                 continue
-            if how:
+            if (
+                how and file.lms == "canvas"
+            ):  # Moodle folders carry a participant id, not the user's
                 intake.note(student.id, how)
             info = zf.getinfo(file.member)
             if info.file_size > MAX_FILE_BYTES:

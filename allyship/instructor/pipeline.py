@@ -26,6 +26,7 @@ from allyship.instructor.late import due_date
 from allyship.instructor.progress import Progress
 from allyship.instructor.results import StudentRow, build_rows
 from allyship.instructor.roster import load_roster
+from allyship.instructor.safe_feedback import with_safe_feedback
 from allyship.instructor.state import GradeState, grades_digest, setup_digest
 from allyship.nbgrader_support import load_course_config
 
@@ -42,6 +43,7 @@ class GradeRun:
     autograded: list[str] = field(default_factory=list)  # students autograded in this run
     unchanged: list[str] = field(default_factory=list)
     feedback_released: bool = False
+    notes: list[str] = field(default_factory=list)  # about the run as a whole
     reports: Path | None = None
 
     @property
@@ -75,6 +77,8 @@ def grade_assignment(
     from nbgrader.coursedir import CourseDirectory
 
     config = load_course_config(root)
+    # nbgrader's feedback renders a student's Markdown HTML as is: show it as text instead.
+    config.GenerateFeedback.preprocessors = with_safe_feedback(_feedback_preprocessors(config))
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir, config=config)
     prompts = load_prompts(assignment, root)
@@ -86,17 +90,18 @@ def grade_assignment(
     submitted = Path(coursedir.root) / coursedir.submitted_directory
 
     intake = Intake()
-    use_exchange = archive is None
+    use_exchange = archive is None and bool(api.exchange_is_functional)
+    run = GradeRun(assignment, reports=out)
     if use_exchange:
-        if not api.exchange_is_functional:
-            raise GradeError(
-                f"the nbgrader exchange ({api.exchange_root}) is not set up for course "
-                f"{api.course_id!r}; set Exchange.root, or pass --zip with an LMS archive"
-            )
         result = api.collect(assignment, update=True)
         if not result["success"]:
             raise GradeError(f"nbgrader collect failed:\n{result.get('error', '')}")
-    else:
+    elif archive is None:
+        run.notes.append(
+            f"no nbgrader exchange for course {api.course_id!r} ({api.exchange_root}): "
+            "grading what is already in submitted/ (use --zip for an LMS archive)"
+        )
+    if archive is not None:
         intake_archive(archive, submitted, shape, roster, due, intake)
     inspect_submitted(submitted, assignment, shape, intake)
     ready = sorted(intake.ready)
@@ -106,7 +111,6 @@ def grade_assignment(
             notes = sorted(set(intake.notes.get(student, [])))
             state.set(student, notes=notes, notes_for=digests[student])
 
-    run = GradeRun(assignment, reports=out)
     failed = _autograde(api, root, assignment, digests, due, state, intake, run, stream)
     graded = {
         s for s in ready if s not in failed and (root / "autograded" / s / assignment).is_dir()
@@ -196,6 +200,14 @@ def _feedback(api, assignment, graded, state, release, run, stream) -> None:
         if result["success"]:
             state.set(student, feedback=digests[student])
         bar.step(student)
+
+
+def _feedback_preprocessors(config) -> list:
+    from nbgrader.converters import GenerateFeedback
+
+    if "preprocessors" in config.GenerateFeedback:
+        return list(config.GenerateFeedback.preprocessors)
+    return list(GenerateFeedback.class_traits()["preprocessors"].default())
 
 
 def _last_error(result: dict) -> str:

@@ -16,6 +16,9 @@ from typing import Any
 
 import allyship
 
+#: Bump when the way feedback is rendered changes, so existing feedback is regenerated.
+FEEDBACK_FORMAT = "escaped-student-html-2"
+
 
 @dataclass
 class GradeState:
@@ -62,7 +65,7 @@ def setup_digest(root: Path, assignment: str, due: object) -> str:
 
 def grades_digest(submission) -> str:
     """Digest of a submission's scores and comments in the gradebook (what feedback shows)."""
-    parts = [str(submission.timestamp), str(submission.late_submission_penalty)]
+    parts = [FEEDBACK_FORMAT, str(submission.timestamp), str(submission.late_submission_penalty)]
     for nb in sorted(submission.notebooks, key=lambda n: n.name):
         for g in sorted(nb.grades, key=lambda g: g.name):
             parts.append(f"{g.name}|{g.auto_score}|{g.manual_score}|{g.extra_credit}")

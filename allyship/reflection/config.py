@@ -12,6 +12,8 @@ from typing import Any
 from allyship.reflection.text import stem
 
 RULES_PATH = Path(__file__).resolve().parent / "rules.json"
+#: Closed word classes used by the word-order check (each is a list in rules.json).
+WORD_CLASSES = ("det", "prep", "aux_be", "aux", "aux_fin", "pron", "subj", "conj", "wh", "to")
 
 
 class Rules:
@@ -28,16 +30,21 @@ class Rules:
         self.lorem_words = frozenset(data["lorem_words"])
         self.generic_words = frozenset(data["generic_words"])
         self.generic_phrases = [tuple(p.split()) for p in data["generic_phrases"]]
-        self.classes = {name: frozenset(data[name]) for name in ("det", "prep", "aux_be", "aux",
-                                                                  "subj", "obj", "conj")}  # fmt: skip
+        self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]
         self.other_languages = {k: frozenset(v) for k, v in sorted(data["other_languages"].items())}
         self.vowels = frozenset(data["vowels"])
         self.latin_ranges = [tuple(r) for r in data["latin_ranges"]]
         self.dense_ranges = [tuple(r) for r in data["dense_ranges"]]
+        self._stems: dict[str, str] = {}
 
     def stem(self, word: str) -> str:
-        return stem(word, self.data["stem_suffixes"], self.data["stem_min_length"])
+        found = self._stems.get(word)
+        if found is None:
+            found = stem(word, self.data["stem_suffixes"], self.data["stem_min_length"])
+            if len(self._stems) < 100_000:  # bounded memo: the same words recur in every text
+                self._stems[word] = found
+        return found
 
     def stems(self, words: Iterable[str]) -> frozenset[str]:
         return frozenset(self.stem(w) for w in words)

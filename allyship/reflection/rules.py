@@ -14,6 +14,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from allyship.reflection.config import RULES, Rules
@@ -60,7 +61,7 @@ def evaluate(
 def _as_int(value: Any) -> int:
     try:
         return max(0, int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 
@@ -139,14 +140,20 @@ class _Judge:
         distinct = len(set(self.words))
         if distinct < math.ceil(self.minimum * t["min_distinct_ratio"]):
             return self._result("incomplete", ["few_distinct"], distinct, distinct=distinct)
-        own, causes = self._own_words()
-        if own < self.minimum:
-            code, covered = max(causes, key=lambda c: c[1])
-            return self._result("incomplete", [code], own, covered=covered)
         salad = self._impossible_bigrams()
         if salad >= t["salad_min_count"] and salad >= t["salad_min_rate"] * n:
-            return self._result("incomplete", ["word_salad"], own)
-        return self._engagement(own)
+            return self._result("incomplete", ["word_salad"], n)
+        own, causes = self._own_words()
+        if own >= self.minimum:
+            return self._engagement(own)
+        code, covered = max(causes, key=lambda c: c[1])
+        if n - own >= t["copy_flag_max_share"] * n:
+            return self._result("incomplete", [code], own, covered=covered)
+        # A few echoed phrases tipped it under the minimum: credit, let the instructor look.
+        verdict = self._engagement(own)
+        if verdict.status == "incomplete":
+            return verdict
+        return self._result("flagged", [code + "_small"], own, covered=covered)
 
     def _engagement(self, own: int) -> Verdict:
         """On topic and personal? Clear failures are incomplete; doubtful cases are flagged."""
@@ -154,9 +161,12 @@ class _Judge:
         density = self._topic_density()
         if density < t["off_topic_max_density"]:
             return self._result("incomplete", ["off_topic"], own)
-        personal, generic = self._personal_and_generic()
+        first_person, personal, generic = self._personal_and_generic()
+        if first_person == 0 and personal < t["weak_personal_per100"]:
+            return self._result("incomplete", ["generic"], own)
+        dominated = generic >= personal * t["generic_dominates_ratio"]
         if personal < t["personal_min_per100"] or (
-            generic >= t["generic_max_per100"] and generic >= personal * t["generic_dominates_ratio"]
+            generic >= t["generic_max_per100"] and dominated
         ):
             return self._result("incomplete", ["generic"], own)
         flags = []
@@ -240,8 +250,7 @@ class _Judge:
         return max((self._count(words) for words in self.r.other_languages.values()), default=0)
 
     def _prompt_stems(self) -> frozenset[str]:
-        skip = self.r.function_words | self.r.common_words
-        return self.r.stems(w for w in tokenize(self.prompt).norm if w not in skip)
+        return _prompt_stems(self.r, self.prompt)
 
     def _known_share(self) -> int:
         """Words the rules know as English (function words, theme, experience, the prompt)."""
@@ -263,7 +272,8 @@ class _Judge:
         prompt_hits = [i for i in range(n - size + 1) if tuple(canon[i : i + size]) in grams]
         prompt = _runs(n, prompt_hits, size, int(t["prompt_min_run"]))
         shingle = int(t["reading_shingle"])
-        reading_hits = [i for i, h in enumerate(shingle_hashes(canon, shingle)) if h in self.reading]
+        hashes = shingle_hashes(canon, shingle)
+        reading_hits = [i for i, h in enumerate(hashes) if h in self.reading]
         reading = _runs(n, reading_hits, shingle, int(t["reading_min_run"]))
         size = int(t["repeat_ngram"])
         seen: set[tuple[str, ...]] = set()
@@ -315,11 +325,13 @@ class _Judge:
         topical = r.theme_stems | self._prompt_stems()
         return sum(1 for s in content if s in topical) / len(content)
 
-    def _personal_and_generic(self) -> tuple[float, float]:
-        """Per 100 words: first-person and lived-experience words; stock generic phrasing."""
+    def _personal_and_generic(self) -> tuple[int, float, float]:
+        """First-person words; per 100 words, first-person and lived-experience words and
+        stock generic phrasing."""
         r, n = self.r, self.n
-        personal = sum(
-            1 for w in self.words if w in r.first_person or r.stem(w) in r.experience_stems
+        first_person = self._count(r.first_person)
+        personal = first_person + sum(
+            1 for w in self.words if w not in r.first_person and r.stem(w) in r.experience_stems
         )
         generic = self._count(r.generic_words)
         by_first: dict[str, list[tuple[str, ...]]] = {}
@@ -329,7 +341,14 @@ class _Judge:
             for phrase in by_first.get(w, ()):
                 if self.words[i : i + len(phrase)] == phrase:
                     generic += 1
-        return personal * 100 / n, generic * 100 / n
+        return first_person, personal * 100 / n, generic * 100 / n
+
+
+@lru_cache(maxsize=64)
+def _prompt_stems(rules: Rules, prompt: str) -> frozenset[str]:
+    """Stems of the prompt's content words (the same few prompts recur in every run)."""
+    skip = rules.function_words | rules.common_words
+    return rules.stems(w for w in tokenize(prompt).norm if w not in skip)
 
 
 def _runs(n: int, starts: list[int], size: int, min_run: int) -> list[bool]:

@@ -15,7 +15,7 @@ MASK32 = 0xFFFFFFFF
 FNV_OFFSET = 0x811C9DC5
 FNV_PRIME = 0x01000193
 
-# A word: letters and digits, with inner apostrophes ("don't"). A sentence break: . ! ? ; or newline.
+# A word: letters and digits, with inner apostrophes ("don't"). A break: . ! ? ; or newline.
 # ``[^\W_]`` is exactly Unicode categories L and N, like ``[\p{L}\p{N}]`` in JavaScript.
 _TOKEN = re.compile(r"([^\W_]+(?:['\u2019][^\W_]+)*)|([.!?;\n])")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")

@@ -34,11 +34,13 @@ def _rules_bundle() -> str:
     return bundle(str(RULES_JS), "journal.js")
 
 
+@cache
 def _rules_data(name: str) -> Any:
-    """One of the rules' JSON data files in allyship/reflection/, or an empty dict if absent."""
+    """One of the rules' JSON data files in allyship/reflection/ (``rules.json``, the thresholds
+    and phrases; ``reading.json``, the fingerprint of the course reading)."""
     path = REFLECTION_DIR / name
     if not path.is_file():
-        return {}
+        raise JournalError(f"{path}: not found (the journal's rules need it)")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
@@ -87,7 +89,7 @@ class Journal(ContentWidget):
         super().__init__(
             assignment=assignment,
             prompts=[prompt_state(p) for p in prompts],
-            rules_config=_rules_data("rules_config.json"),
+            rules_config=_rules_data("rules.json"),
             reading=_rules_data("reading.json"),
             **kwargs,
         )

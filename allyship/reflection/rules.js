@@ -1,0 +1,505 @@
+// Reflection completion rules, the browser twin of allyship/reflection/rules.py.
+// Self-contained ES module (no imports): it is concatenated into widget code. The data comes in
+// as arguments: `rulesConfig` is rules.json, `reading` is reading.json (or null: no copy check).
+// Every step mirrors the Python line by line; tests/test_rules_js.py checks they agree.
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const RJS_TOKEN = /([\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*)|([.!?;\n])/gu;
+const RJS_TAG = /<\/?[A-Za-z][^<>]{0,500}>/g;
+const RJS_URL = /(?:https?:\/\/|www\.)[^ \t\n\r\f\v]+/g;
+const RJS_LETTER = /\p{L}/u;
+const RJS_ASCII = /^[\x00-\x7f]*$/;
+const WORD_CLASSES = ["det", "prep", "aux_be", "aux", "aux_fin", "pron", "subj", "conj", "wh", "to"];
+const prepared = new WeakMap();
+const readings = new WeakMap();
+
+function cpLen(s) {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
+
+function dropComments(text) {
+  const out = [];
+  let pos = 0;
+  for (;;) {
+    const start = text.indexOf("<!--", pos);
+    if (start < 0) {
+      out.push(text.slice(pos));
+      return out.join("");
+    }
+    out.push(text.slice(pos, start));
+    const end = text.indexOf("-->", start + 4);
+    if (end < 0) return out.join(" ");
+    out.push(" ");
+    pos = end + 3;
+  }
+}
+
+export function stripMarkup(text) {
+  let t = text.normalize("NFKC").split("\r\n").join("\n").split("\r").join("\n");
+  t = dropComments(t);
+  t = t.replace(RJS_TAG, " ");
+  return t.replace(RJS_URL, " ");
+}
+
+const normaliseWord = (w) => w.toLowerCase().split("\u2019").join("'");
+
+export function tokenize(text, limit = null) {
+  const raw = [];
+  const ends = [];
+  for (const m of stripMarkup(text).matchAll(RJS_TOKEN)) {
+    if (m[1] === undefined) {
+      if (ends.length) ends[ends.length - 1] = true;
+      continue;
+    }
+    if (limit !== null && raw.length >= limit) break;
+    raw.push(m[1]);
+    ends.push(false);
+  }
+  return { raw, norm: raw.map(normaliseWord), ends };
+}
+
+const encoder = new TextEncoder();
+
+function fnv1a(str) {
+  let h = FNV_OFFSET;
+  for (const byte of encoder.encode(str)) h = Math.imul(h ^ byte, FNV_PRIME) >>> 0;
+  return h;
+}
+
+function fmix32(h) {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export function shingleHashes(words, size) {
+  const cache = new Map();
+  const hashed = words.map((w) => {
+    let h = cache.get(w);
+    if (h === undefined) {
+      h = fnv1a(w);
+      cache.set(w, h);
+    }
+    return h;
+  });
+  const out = [];
+  for (let start = 0; start + size <= hashed.length; start++) {
+    let h = FNV_OFFSET;
+    for (let j = start; j < start + size; j++) h = Math.imul(h ^ hashed[j], FNV_PRIME) >>> 0;
+    out.push(fmix32(h));
+  }
+  return out;
+}
+
+function bloomPositions(h, bits, k) {
+  const step = (fmix32((h ^ 0x9e3779b9) >>> 0) | 1) >>> 0;
+  const out = [];
+  for (let i = 0; i < k; i++) out.push(((h + Math.imul(i, step)) >>> 0) % bits);
+  return out;
+}
+
+function decodeBase64(b64) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function prepareReading(reading) {
+  if (!reading) return [];
+  let filters = readings.get(reading);
+  if (!filters) {
+    filters = Object.values(reading.sources || {}).map((s) => ({
+      raw: decodeBase64(s.filter),
+      bits: Number(s.bits),
+      k: Number(s.hashes),
+    }));
+    readings.set(reading, filters);
+  }
+  return filters;
+}
+
+function inReading(filters, h) {
+  for (const f of filters) {
+    if (bloomPositions(h, f.bits, f.k).every((p) => (f.raw[p >> 3] >> (p & 7)) & 1)) return true;
+  }
+  return false;
+}
+
+function stem(word, suffixes, minLength) {
+  word = word.split("'").join("");
+  for (const [suffix, replacement] of suffixes) {
+    if (word.endsWith(suffix) && cpLen(word) - cpLen(suffix) >= minLength) {
+      word = word.slice(0, word.length - suffix.length) + replacement;
+      break;
+    }
+  }
+  if (cpLen(word) > minLength && word.endsWith("e")) word = word.slice(0, -1);
+  return word;
+}
+
+function prepare(cfg) {
+  let r = prepared.get(cfg);
+  if (r) return r;
+  const set = (list) => new Set(list);
+  const stemOf = (w) => stem(w, cfg.stem_suffixes, cfg.stem_min_length);
+  r = {
+    t: cfg.thresholds,
+    reasons: cfg.reasons,
+    canonical: cfg.canonical,
+    functionWords: set(cfg.function_words),
+    commonWords: set(cfg.common_words),
+    firstPerson: set(cfg.first_person),
+    loremWords: set(cfg.lorem_words),
+    genericWords: set(cfg.generic_words),
+    genericPhrases: cfg.generic_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
+    classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
+    impossible: cfg.impossible,
+    otherLanguages: Object.keys(cfg.other_languages)
+      .sort()
+      .map((k) => set(cfg.other_languages[k])),
+    vowels: set(Array.from(cfg.vowels)),
+    latinRanges: cfg.latin_ranges,
+    denseRanges: cfg.dense_ranges,
+    stem: stemOf,
+    themeStems: new Set(cfg.theme_words.map(stemOf)),
+    experienceStems: new Set(cfg.experience_words.map(stemOf)),
+  };
+  r.canonicalWords = (words) => words.map((w) => (Object.hasOwn(r.canonical, w) ? r.canonical[w] : w));
+  prepared.set(cfg, r);
+  return r;
+}
+
+function asInt(value) {
+  if (typeof value === "string" && !/^\s*[-+]?\d+\s*$/.test(value)) return 0;
+  if (value === null || value === undefined || typeof value === "object") return 0;
+  const n = Math.trunc(Number(value));
+  return Number.isFinite(n) ? Math.max(0, n) : 0;
+}
+
+const inRanges = (cp, ranges) => ranges.some(([a, b]) => cp >= a && cp <= b);
+
+function runs(n, starts, size, minRun) {
+  const marks = new Array(n).fill(false);
+  for (const s of starts) for (let j = s; j < Math.min(n, s + size); j++) marks[j] = true;
+  let i = 0;
+  while (i < n) {
+    if (!marks[i]) {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < n && marks[j]) j += 1;
+    if (j - i < minRun) for (let k = i; k < j; k++) marks[k] = false;
+    i = j;
+  }
+  return marks;
+}
+
+class Judge {
+  constructor(text, settings, cfg, reading) {
+    this.r = prepare(cfg);
+    this.t = this.r.t;
+    this.filters = prepareReading(reading);
+    settings = settings || {};
+    this.minimum = asInt(settings.min_words ?? 0);
+    this.release = String(settings.release_text || "");
+    this.prompt = String(settings.prompt || "");
+    this.tokens = tokenize(typeof text === "string" ? text : "", Math.trunc(this.t.max_tokens));
+    this.words = this.tokens.norm;
+    this.n = this.words.length;
+  }
+
+  say(code, values) {
+    let sentence = this.r.reasons[code];
+    for (const [key, value] of Object.entries(values)) {
+      sentence = sentence.split("{" + key + "}").join(String(value));
+    }
+    return sentence;
+  }
+
+  result(status, codes, own, extra = {}) {
+    const values = { words: this.n, min: this.minimum, own, ...extra };
+    return {
+      status,
+      credit: status === "incomplete" ? 0.0 : 1.0,
+      reasons: codes.map((c) => this.say(c, values)),
+      words: this.n,
+      checks: codes,
+      own_words: own,
+    };
+  }
+
+  verdict() {
+    if (this.n === 0) return this.result("incomplete", ["empty"], 0);
+    const release = tokenize(this.release).norm;
+    if (release.length && release.length === this.n && release.every((w, i) => w === this.words[i])) {
+      return this.result("incomplete", ["release_text"], 0);
+    }
+    const [latin, other, effective] = this.scripts();
+    if (other > latin * (1 / this.t.other_script_share - 1) && other > 0) {
+      return this.otherLanguage(effective, "other_language");
+    }
+    return this.latinText();
+  }
+
+  otherLanguage(effective, code) {
+    if (effective < this.minimum * this.t.other_language_min_fraction) {
+      const short = code === "other_language" ? "other_language_short" : "too_short";
+      return this.result("incomplete", [short], effective);
+    }
+    return this.result("flagged", [code], effective);
+  }
+
+  latinText() {
+    const t = this.t;
+    const n = this.n;
+    if (this.count(this.r.loremWords) >= t.lorem_min_share * n) return this.result("incomplete", ["lorem"], 0);
+    if (this.mashing()) return this.result("incomplete", ["mashing"], 0);
+    const english = this.count(this.r.functionWords);
+    const other = Math.max(0, ...this.r.otherLanguages.map((w) => this.count(w)));
+    if (english < t.english_min_function_ratio * n) {
+      if (other >= t.other_language_min_ratio * n) return this.otherLanguage(n, "other_language");
+      if (this.knownShare() >= t.word_list_known_share * n) return this.result("incomplete", ["word_list"], 0);
+      return this.otherLanguage(n, "unrecognised");
+    }
+    if (other >= t.other_language_min_ratio * n && other > english) return this.otherLanguage(n, "other_language");
+    if (n < this.minimum) return this.result("incomplete", ["too_short"], n);
+    const distinct = new Set(this.words).size;
+    if (distinct < Math.ceil(this.minimum * t.min_distinct_ratio)) {
+      return this.result("incomplete", ["few_distinct"], distinct, { distinct });
+    }
+    const salad = this.impossibleBigrams();
+    if (salad >= t.salad_min_count && salad >= t.salad_min_rate * n) return this.result("incomplete", ["word_salad"], n);
+    const [own, causes] = this.ownWords();
+    if (own >= this.minimum) return this.engagement(own);
+    let [code, covered] = causes[0];
+    for (const [c, v] of causes) if (v > covered) [code, covered] = [c, v];
+    if (n - own >= t.copy_flag_max_share * n) return this.result("incomplete", [code], own, { covered });
+    const verdict = this.engagement(own);
+    if (verdict.status === "incomplete") return verdict;
+    return this.result("flagged", [code + "_small"], own, { covered });
+  }
+
+  engagement(own) {
+    const t = this.t;
+    const density = this.topicDensity();
+    if (density < t.off_topic_max_density) return this.result("incomplete", ["off_topic"], own);
+    const [firstPerson, personal, generic] = this.personalAndGeneric();
+    if (firstPerson === 0 && personal < t.weak_personal_per100) return this.result("incomplete", ["generic"], own);
+    if (
+      personal < t.personal_min_per100 ||
+      (generic >= t.generic_max_per100 && generic >= personal * t.generic_dominates_ratio)
+    ) {
+      return this.result("incomplete", ["generic"], own);
+    }
+    const flags = [];
+    if (density < t.weak_topic_max_density) flags.push("weak_topic");
+    if (personal < t.weak_personal_per100) flags.push("weak_personal");
+    if (flags.length) return this.result("flagged", flags, own);
+    return this.result("complete", ["complete"], own);
+  }
+
+  count(vocabulary) {
+    let c = 0;
+    for (const w of this.words) if (vocabulary.has(w)) c += 1;
+    return c;
+  }
+
+  scripts() {
+    const perWord = Math.trunc(this.t.dense_chars_per_word);
+    let latin = 0;
+    let other = 0;
+    let effective = 0;
+    for (const word of this.tokens.raw) {
+      if (RJS_ASCII.test(word)) {
+        for (const c of word) if ((c >= "A" && c <= "Z") || (c >= "a" && c <= "z")) latin += 1;
+        effective += 1;
+        continue;
+      }
+      let dense = 0;
+      for (const c of word) {
+        const cp = c.codePointAt(0);
+        if ((cp >= 48 && cp <= 57) || c === "'" || c === "\u2019") continue;
+        if (inRanges(cp, this.r.latinRanges)) latin += 1;
+        else {
+          other += 1;
+          if (inRanges(cp, this.r.denseRanges)) dense += 1;
+        }
+      }
+      effective += dense ? Math.max(1, Math.ceil(dense / perWord)) : 1;
+    }
+    return [latin, other, effective];
+  }
+
+  mashing() {
+    const t = this.t;
+    const vowels = this.r.vowels;
+    let longTokens = 0;
+    let implausible = 0;
+    let letters = 0;
+    let vowelCount = 0;
+    for (const word of this.words) {
+      let consonantRun = 0;
+      let sameRun = 0;
+      let longestConsonants = 0;
+      let longestSame = 0;
+      let hasVowel = false;
+      let previous = "";
+      let length = 0;
+      for (const c of word) {
+        length += 1;
+        if (!RJS_LETTER.test(c)) {
+          consonantRun = 0;
+          sameRun = 0;
+          previous = "";
+          continue;
+        }
+        letters += 1;
+        if (vowels.has(c)) {
+          vowelCount += 1;
+          hasVowel = true;
+          consonantRun = 0;
+        } else consonantRun += 1;
+        sameRun = c === previous ? sameRun + 1 : 1;
+        previous = c;
+        longestConsonants = Math.max(longestConsonants, consonantRun);
+        longestSame = Math.max(longestSame, sameRun);
+      }
+      if (length >= t.mash_min_token_length) {
+        longTokens += 1;
+        if (!hasVowel || longestConsonants > t.mash_max_consonant_run || longestSame > t.mash_max_same_char_run) {
+          implausible += 1;
+        }
+      }
+    }
+    if (longTokens >= 3 && implausible >= t.mash_token_share * longTokens) return true;
+    return letters >= 20 && vowelCount < t.mash_min_vowel_ratio * letters;
+  }
+
+  promptStems() {
+    const r = this.r;
+    const out = new Set();
+    for (const w of tokenize(this.prompt).norm) {
+      if (!r.functionWords.has(w) && !r.commonWords.has(w)) out.add(r.stem(w));
+    }
+    return out;
+  }
+
+  knownShare() {
+    const r = this.r;
+    const prompt = this.promptStems();
+    let c = 0;
+    for (const w of this.words) {
+      if (r.functionWords.has(w) || r.commonWords.has(w)) c += 1;
+      else {
+        const s = r.stem(w);
+        if (r.themeStems.has(s) || r.experienceStems.has(s) || prompt.has(s)) c += 1;
+      }
+    }
+    return c;
+  }
+
+  ownWords() {
+    const t = this.t;
+    const n = this.n;
+    const SEP = "\u0000";
+    const canon = this.r.canonicalWords(this.words);
+    let size = Math.trunc(t.prompt_ngram);
+    const source = this.r.canonicalWords(tokenize(this.prompt + "\n" + this.release).norm);
+    const grams = new Set();
+    for (let i = 0; i + size <= source.length; i++) grams.add(source.slice(i, i + size).join(SEP));
+    const promptHits = [];
+    for (let i = 0; i + size <= n; i++) if (grams.has(canon.slice(i, i + size).join(SEP))) promptHits.push(i);
+    const prompt = runs(n, promptHits, size, Math.trunc(t.prompt_min_run));
+    const shingle = Math.trunc(t.reading_shingle);
+    const readingHits = [];
+    shingleHashes(canon, shingle).forEach((h, i) => {
+      if (inReading(this.filters, h)) readingHits.push(i);
+    });
+    const reading = runs(n, readingHits, shingle, Math.trunc(t.reading_min_run));
+    size = Math.trunc(t.repeat_ngram);
+    const seen = new Set();
+    const repeatHits = [];
+    for (let i = 0; i + size <= n; i++) {
+      const gram = this.words.slice(i, i + size).join(SEP);
+      if (seen.has(gram)) repeatHits.push(i);
+      seen.add(gram);
+    }
+    const repeats = runs(n, repeatHits, size, size);
+    let covered = 0;
+    for (let i = 0; i < n; i++) if (prompt[i] || reading[i] || repeats[i]) covered += 1;
+    const sum = (marks) => marks.reduce((a, m) => a + (m ? 1 : 0), 0);
+    const causes = [
+      ["prompt_copy", sum(prompt)],
+      ["reading_copy", sum(reading)],
+      ["repetition", sum(repeats)],
+    ];
+    return [n - covered, causes];
+  }
+
+  impossibleBigrams() {
+    const classes = this.r.classes;
+    const fw = this.r.functionWords;
+    let count = 0;
+    for (let i = 0; i < this.n; i++) {
+      const a = this.words[i];
+      const end = this.tokens.ends[i] || i === this.n - 1;
+      const b = end ? "" : this.words[i + 1];
+      for (const [first, second] of this.r.impossible) {
+        let hit;
+        if (first === "@same") hit = !end && a === b && fw.has(a);
+        else if (!classes[first].has(a)) hit = false;
+        else if (second === "@end") hit = end;
+        else hit = !end && classes[second].has(b);
+        if (hit) {
+          count += 1;
+          break;
+        }
+      }
+    }
+    return count;
+  }
+
+  topicDensity() {
+    const r = this.r;
+    const content = [];
+    for (const w of this.words) if (!r.functionWords.has(w) && !r.commonWords.has(w)) content.push(r.stem(w));
+    if (!content.length) return 0.0;
+    const prompt = this.promptStems();
+    let hits = 0;
+    for (const s of content) if (r.themeStems.has(s) || prompt.has(s)) hits += 1;
+    return hits / content.length;
+  }
+
+  personalAndGeneric() {
+    const r = this.r;
+    const n = this.n;
+    const firstPerson = this.count(r.firstPerson);
+    let personal = firstPerson;
+    for (const w of this.words) if (!r.firstPerson.has(w) && r.experienceStems.has(r.stem(w))) personal += 1;
+    let generic = this.count(r.genericWords);
+    const byFirst = new Map();
+    for (const p of r.genericPhrases) {
+      if (!byFirst.has(p[0])) byFirst.set(p[0], []);
+      byFirst.get(p[0]).push(p);
+    }
+    this.words.forEach((w, i) => {
+      for (const p of byFirst.get(w) || []) {
+        if (p.every((pw, j) => this.words[i + j] === pw)) generic += 1;
+      }
+    });
+    return [firstPerson, (personal * 100) / n, (generic * 100) / n];
+  }
+}
+
+/** Judge one reflection: returns {status, credit, reasons, words, checks, own_words}. */
+export function evaluate(text, settings, rulesConfig, reading = null) {
+  return new Judge(text, settings, rulesConfig, reading).verdict();
+}

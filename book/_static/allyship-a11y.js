@@ -1,0 +1,29 @@
+// Small accessibility fixes to the theme's markup, on every page of the book (axe-core's
+// label-content-name-mismatch, WCAG 2.5.3: a control's accessible name must contain its
+// visible text). Loaded with `defer`, after the theme's Font Awesome script but before it turns
+// <i> icons into <svg> on DOMContentLoaded.
+(function () {
+  function fix() {
+    // The search buttons say "Search Ctrl+K" but are labelled "Search": let their visible text
+    // be their name, and announce the shortcut the standard way.
+    document.querySelectorAll(".search-button__button").forEach(function (button) {
+      if (button.textContent.trim()) button.removeAttribute("aria-label");
+      button.setAttribute("aria-keyshortcuts", "Control+K");
+    });
+    // Icons inside a labelled button are decoration: a titled icon becomes a named image that
+    // does not match the button's label ("Light" inside "Color mode").
+    document.querySelectorAll("button[aria-label] i[title], a[aria-label] i[title]").forEach(
+      function (icon) {
+        icon.removeAttribute("title");
+        icon.setAttribute("aria-hidden", "true");
+      },
+    );
+    document.querySelectorAll("button[aria-label] svg, a[aria-label] svg").forEach(function (svg) {
+      svg.removeAttribute("role");
+      svg.removeAttribute("aria-labelledby");
+      svg.setAttribute("aria-hidden", "true");
+    });
+  }
+  fix();
+  window.addEventListener("load", fix);
+})();
