@@ -19,11 +19,16 @@
       },
     );
     document.querySelectorAll("button[aria-label] svg, a[aria-label] svg").forEach(function (svg) {
+      if (svg.getAttribute("aria-hidden") === "true" && !svg.hasAttribute("role")) return;
+      svg.querySelectorAll("title").forEach(function (title) {
+        title.remove();
+      });
       svg.removeAttribute("role");
       svg.removeAttribute("aria-labelledby");
       svg.setAttribute("aria-hidden", "true");
     });
   }
   fix();
-  window.addEventListener("load", fix);
+  // Font Awesome swaps icons in later too (and again when they change): fix what it adds.
+  new MutationObserver(fix).observe(document.body, { childList: true, subtree: true });
 })();
