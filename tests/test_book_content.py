@@ -21,7 +21,12 @@ from allyship.course import PILLARS, cell_text, load_prompts, read_notebook_json
 
 REPO = Path(__file__).resolve().parent.parent
 BOOK = REPO / "book"
-ESSAY_CANDIDATES = (REPO / "seed-essay.txt", REPO.parent / "shared" / "seed-essay.txt")
+#: Where the seed essay may be: in the repository's test data, or beside it in the workspace.
+ESSAY_CANDIDATES = (
+    REPO / "tests" / "data" / "seed-essay.txt",
+    REPO / "seed-essay.txt",
+    REPO.parent / "shared" / "seed-essay.txt",
+)
 
 #: Every idea of the essay -> phrases that must all appear in the built book's text (lower case,
 #: straight quotes). The ideas follow the essay's order; together they cover all of it.

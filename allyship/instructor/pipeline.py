@@ -26,7 +26,7 @@ from allyship.instructor.late import due_date
 from allyship.instructor.progress import Progress
 from allyship.instructor.results import StudentRow, build_rows
 from allyship.instructor.roster import load_roster
-from allyship.instructor.safe_feedback import with_safe_feedback
+from allyship.instructor.safe_feedback import safe_feedback_config
 from allyship.instructor.state import GradeState, grades_digest, setup_digest
 from allyship.nbgrader_support import load_course_config
 
@@ -78,7 +78,7 @@ def grade_assignment(
 
     config = load_course_config(root)
     # nbgrader's feedback renders a student's Markdown HTML as is: show it as text instead.
-    config.GenerateFeedback.preprocessors = with_safe_feedback(_feedback_preprocessors(config))
+    safe_feedback_config(config)
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir, config=config)
     prompts = load_prompts(assignment, root)
@@ -200,14 +200,6 @@ def _feedback(api, assignment, graded, state, release, run, stream) -> None:
         if result["success"]:
             state.set(student, feedback=digests[student])
         bar.step(student)
-
-
-def _feedback_preprocessors(config) -> list:
-    from nbgrader.converters import GenerateFeedback
-
-    if "preprocessors" in config.GenerateFeedback:
-        return list(config.GenerateFeedback.preprocessors)
-    return list(GenerateFeedback.class_traits()["preprocessors"].default())
 
 
 def _last_error(result: dict) -> str:

@@ -12,7 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from allyship.course import Prompt, cell_text
+from allyship.check import find_answer
+from allyship.course import Prompt
 from allyship.instructor.intake import Problem
 from allyship.instructor.roster import RosterStudent
 from allyship.reflection import evaluate
@@ -64,17 +65,21 @@ def prompt_status(score: float | None, max_score: float, needs_manual: bool) -> 
     return "incomplete" if score <= 0 else "partial"
 
 
-def answers(notebook: Path) -> dict[str, str]:
-    """grade_id -> answer text of a (sanitized, autograded) notebook."""
+def answers(notebook: Path, prompts: list[Prompt]) -> dict[str, str]:
+    """grade_id -> the answer as the student wrote it (the rules' own reading of the cells).
+
+    Read from ``submitted/``: the autograded copy is for display and may be escaped.
+    """
     try:
         data = json.loads(notebook.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        cells = data["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
     found = {}
-    for cell in data.get("cells", []):
-        nbg = cell.get("metadata", {}).get("nbgrader", {})
-        if isinstance(nbg, dict) and nbg.get("grade_id"):
-            found[str(nbg["grade_id"])] = cell_text(cell)
+    for prompt in prompts:
+        text = find_answer(cells, prompt)
+        if text is not None:
+            found[prompt.grade_id] = text
     return found
 
 
@@ -137,8 +142,8 @@ def _graded_row(
     for nb in submission.notebooks:
         grades.update({g.name: g for g in nb.grades})
         comments.update({c.name: c for c in nb.comments})
-        folder = root / "autograded" / student.id / assignment
-        texts.update(answers(folder / f"{nb.name}.ipynb"))
+        folder = root / "submitted" / student.id / assignment
+        texts.update(answers(folder / f"{nb.name}.ipynb", prompts))
         feedback = root / "feedback" / student.id / assignment / f"{nb.name}.html"
         if feedback.is_file() and row.feedback is None:
             row.feedback = "../../feedback/" + quote(f"{student.id}/{assignment}/{nb.name}.html")

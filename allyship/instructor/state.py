@@ -17,7 +17,7 @@ from typing import Any
 import allyship
 
 #: Bump when the way feedback is rendered changes, so existing feedback is regenerated.
-FEEDBACK_FORMAT = "escaped-student-html-2"
+FEEDBACK_FORMAT = "escaped-student-html-3"
 
 
 @dataclass

@@ -1,0 +1,321 @@
+"""Every widget of the built book, driven in Chromium like a learner would: clicks, typing,
+keyboard only. Asserts what the learner sees; the journal's verdicts are checked against the
+Python rules on the shared test vectors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from allyship.course import PILLARS, load_prompts
+from allyship.reflection import evaluate
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parent.parent
+VECTORS = sorted((REPO / "tests" / "reflections").glob("*.jsonl"))
+CHAPTER_WIDGETS = {
+    "book/introspection.html": [".ally-mindset", ".ally-sort", ".ally-journal"],
+    "book/accountability.html": [".ally-scenario", ".ally-phrase", ".ally-journal"],
+    "book/listening.html": [".ally-talk", ".ally-commit", ".ally-journal"],
+    "book/earning-the-label.html": [".ally-journal"],
+}
+GENUINE = (
+    "Growing up I assumed that people who spoke with an accent were less clever than me. "
+    "Nobody said it out loud, but every villain in the cartoons I watched had one and my "
+    "uncle imitated the man at the corner shop for laughs at family parties. I still catch it "
+    "in myself: when I call a helpline and hear an accent, my first thought is that this will "
+    "take forever, before the person has said anything at all. Writing this down makes me see "
+    "how early I learned it and how often I act on it without noticing, at work and at home."
+)
+
+
+@pytest.fixture
+def page(browser: Any, book_url: str) -> Iterator[Any]:
+    """A fresh browser context (empty localStorage) whose page fails on any console error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors
+    yield page
+    context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+def open_chapter(page: Any, book_url: str, path: str) -> None:
+    page.goto(f"{book_url}/{path}")
+    for selector in CHAPTER_WIDGETS[path]:
+        page.locator(selector).first.wait_for(state="visible", timeout=20_000)
+
+
+@pytest.mark.parametrize("path", list(CHAPTER_WIDGETS))
+def test_every_chapter_renders_its_widgets(page: Any, book_url: str, path: str) -> None:
+    open_chapter(page, book_url, path)
+    for selector in CHAPTER_WIDGETS[path]:
+        widget = page.locator(selector)
+        assert widget.count() == 1, selector
+        assert widget.locator(".ally-title").inner_text().strip()
+        assert widget.get_attribute("aria-labelledby")
+
+
+def test_mindset_checkin_summary_follows_ratings(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/introspection.html")
+    widget = page.locator(".ally-mindset")
+    summary = widget.locator("[data-role=summary]")
+    assert "Rate a statement" in summary.inner_text()
+    statements = widget.locator("fieldset")
+    statements.nth(0).get_by_label("Strongly agree").check()
+    assert "1 of 7" in summary.inner_text()
+    assert "1 of your answers point to something worth a closer look" in summary.inner_text()
+    assert "Reflect: Name one advantage you did not earn" in summary.inner_text()
+    statements.nth(0).get_by_label("Strongly disagree").check()
+    assert "None of your answers leaned" in summary.inner_text()
+    statements.nth(1).get_by_label("Not sure").check()
+    assert "not sure about 1" in summary.inner_text()
+    widget.get_by_role("button", name="Clear my answers").click()
+    assert "Rate a statement" in summary.inner_text()
+    assert widget.locator("input:checked").count() == 0
+
+
+def test_action_sort_gives_nuanced_feedback_per_card(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/introspection.html")
+    widget = page.locator(".ally-sort")
+    pin = widget.locator("[data-card=pin]")
+    pin.get_by_role("button", name="Real work").click()
+    feedback = pin.locator("[data-role=feedback]")
+    assert 'We would put it under "Performative gesture"' in feedback.inner_text()
+    assert "be-all and end-all" in feedback.inner_text()
+    assert pin.get_by_role("button", name="Real work").get_attribute("aria-pressed") == "true"
+    friend = widget.locator("[data-card=friend]")
+    friend.get_by_role("button", name="Real work").click()
+    assert "We read it the same way" in friend.locator("[data-role=feedback]").inner_text()
+    assert "2 of 12 sorted; 1 match our reading" in widget.locator("[data-role=status]").inner_text()
+
+
+def test_scenario_explorer_branches_back_and_restarts(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/accountability.html")
+    widget = page.locator(".ally-scenario")
+    widget.get_by_label("A coworker says").check()
+    story = widget.locator("[data-role=story]")
+    assert "Sam mispronounces" in story.inner_text()
+    widget.get_by_role("button", name="Agree. Intent is what counts.").click()
+    assert "Harm does not need bad intent" in story.inner_text()
+    assert "End of this path" in story.inner_text()
+    widget.get_by_role("button", name="Back one step").click()
+    assert "Harm does not need bad intent" not in story.inner_text()
+    widget.locator("button[data-next=reply]").click()
+    widget.locator("button[data-next=checkin]").click()
+    widget.locator("button[data-next=sam]").click()
+    assert "most effective kind of accountability" in story.inner_text()
+    assert story.locator(".ally-step").count() == 4
+    widget.get_by_role("button", name="Start this situation again").click()
+    assert story.locator(".ally-step").count() == 1
+    widget.get_by_label("A friend's joke in private").check()
+    assert "mocks trans people" in story.inner_text()
+
+
+def test_phrase_builder_shows_the_sentence(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/accountability.html")
+    widget = page.locator(".ally-phrase")
+    sentence = widget.locator("[data-role=sentence]")
+    assert "Pick a piece" in sentence.inner_text()
+    widget.get_by_label("Can I bring up something from earlier?").check()
+    widget.get_by_label("When you made that joke about them,").check()
+    assert sentence.inner_text() == (
+        "Can I bring up something from earlier? When you made that joke about them,"
+    )
+    widget.get_by_label("Could we talk about it?").check()
+    assert sentence.inner_text().endswith("joke about them, Could we talk about it?")
+    tips = widget.locator("[data-role=tips] li")
+    assert tips.count() == 3
+    widget.get_by_role("button", name="Start again").click()
+    assert "Pick a piece" in sentence.inner_text()
+
+
+def test_talk_time_picture_and_feedback_follow_the_share(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/listening.html")
+    widget = page.locator(".ally-talk")
+    svg = widget.locator("svg")
+    feedback = widget.locator("[data-role=feedback]")
+    you = widget.locator("circle[data-seat='0']")
+    big = float(you.get_attribute("r"))
+    assert feedback.get_attribute("data-band") == "floor"
+    widget.get_by_label("Your share of the talking time").fill("5")
+    assert svg.get_attribute("data-share") == "5"
+    assert float(you.get_attribute("r")) < big
+    assert feedback.get_attribute("data-band") == "room"
+    assert "let them talk" in feedback.inner_text()
+    assert "you take 5%" in svg.get_attribute("aria-label")
+    widget.get_by_label("A friend telling you about discrimination").check()
+    assert svg.locator("circle[data-seat]").count() == 2
+    assert "An equal share would be 50%" in feedback.inner_text()
+
+
+def test_commitments_persist_and_track_progress(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/listening.html")
+    widget = page.locator(".ally-commit")
+    widget.locator("button[data-suggestion=wait]").click()
+    widget.get_by_label("Write your own commitment").fill("Ask before I speak for anyone")
+    widget.get_by_role("button", name="Add my commitment").click()
+    mine = widget.locator("[data-role=mine] li")
+    assert mine.count() == 2
+    widget.get_by_label("Ask before I speak for anyone").check()
+    assert "1 of 2 done" in widget.locator("[data-role=progress]").inner_text()
+    page.reload()
+    open_chapter(page, book_url, "book/listening.html")
+    widget = page.locator(".ally-commit")
+    assert widget.get_by_label("Ask before I speak for anyone").is_checked()
+    assert widget.locator("button[data-suggestion=wait]").is_disabled()
+    page.once("dialog", lambda dialog: dialog.accept())
+    widget.get_by_role("button", name="Remove all my commitments").click()
+    assert "No commitments yet" in widget.locator("[data-role=mine]").inner_text()
+
+
+def _entry(page: Any, grade_id: str) -> Any:
+    return page.locator(f".ally-journal .ally-entry[data-grade-id={grade_id}]")
+
+
+def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/introspection.html")
+    prompts = load_prompts("introspection")
+    first = prompts[0]
+    entry = _entry(page, first.grade_id)
+    verdict = entry.locator("[data-role=verdict]")
+    assert verdict.get_attribute("data-status") == "incomplete"
+    assert "No response." in verdict.inner_text()
+
+    entry.locator("textarea").fill("I used to think so.")
+    expected_short = evaluate("I used to think so.", first.rule_settings())
+    page.wait_for_function(
+        "el => el.innerText.includes('Not complete yet')", arg=verdict.element_handle()
+    )
+    assert expected_short.reasons[0] in verdict.inner_text()
+    assert entry.locator("[data-role=count]").inner_text().startswith(f"{expected_short.words} ")
+
+    entry.locator("textarea").fill(GENUINE)
+    expected = evaluate(GENUINE, first.rule_settings())
+    page.wait_for_function(
+        f"el => el.dataset.status === '{expected.status}' && "
+        f"el.innerText.includes({json.dumps(expected.reasons[0])})",
+        arg=verdict.element_handle(),
+    )
+    assert expected.status in ("complete", "flagged")
+
+    page.reload()
+    open_chapter(page, book_url, "book/introspection.html")
+    entry = _entry(page, first.grade_id)
+    assert entry.locator("textarea").input_value() == GENUINE
+    assert entry.locator("[data-role=verdict]").get_attribute("data-status") == expected.status
+
+    # The closing journal shows the same prompt with the same text (one key per grade_id).
+    page.goto(f"{book_url}/book/earning-the-label.html")
+    page.locator(".ally-journal").wait_for(state="visible", timeout=20_000)
+    assert page.locator(".ally-journal textarea").count() == 9
+    assert _entry(page, first.grade_id).locator("textarea").input_value() == GENUINE
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download my journal (Markdown)").click()
+    download = info.value
+    assert download.suggested_filename == "allyship-journal-all.md"
+    markdown = Path(download.path()).read_text(encoding="utf-8")
+    assert markdown.startswith("# My allyship journal\n")
+    for chapter in PILLARS.values():
+        assert f"\n## {chapter}\n" in markdown
+    for prompt in prompts:
+        assert f"\n### {prompt.title}\n" in markdown
+    assert f"\n{GENUINE}\n" in markdown
+    assert markdown.count("*(not written yet)*") == 8
+    assert f"*Self-check: Complete" in markdown and expected.reasons[0] in markdown
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Erase my journal").click()
+    assert "Nothing was erased" in page.locator("[data-role=journal-status]").inner_text()
+    assert _entry(page, first.grade_id).locator("textarea").input_value() == GENUINE
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Erase my journal").click()
+    assert _entry(page, first.grade_id).locator("textarea").input_value() == ""
+    stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('allyship:journal:'))")
+    assert stored == []
+    page.reload()
+    page.locator(".ally-journal").wait_for(state="visible", timeout=20_000)
+    assert _entry(page, first.grade_id).locator("textarea").input_value() == ""
+
+
+def test_scenario_explorer_with_the_keyboard_only(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/accountability.html")
+    in_widget = "document.activeElement.closest('.ally-scenario') !== null"
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        if page.evaluate(in_widget):
+            break
+    else:
+        pytest.fail("Tab never reached the scenario explorer")
+    assert page.evaluate("document.activeElement.type") == "radio"
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # radio groups move with arrows: "A relative at dinner"
+    story = page.locator(".ally-scenario [data-role=story]")
+    assert "At a family dinner" in story.inner_text()
+    outline = "getComputedStyle(document.activeElement).outlineStyle"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.next") == "ask"
+    assert page.evaluate(outline) != "none", "keyboard focus must be visible"
+    page.keyboard.press("Enter")
+    assert "He tells a story" in story.inner_text()
+    assert page.evaluate("document.activeElement.dataset.node") == "ask", "focus follows the story"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert "Curiosity first" in story.inner_text()
+    assert "End of this path" in story.inner_text()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.action") == "back"
+    page.keyboard.press("Enter")
+    assert "Curiosity first" not in story.inner_text()
+    assert story.locator("button[data-next=drop]").is_visible()
+
+
+@pytest.mark.skipif(not VECTORS, reason="no shared reflection vectors")
+def test_journal_rules_match_the_python_rules_on_shared_vectors(page: Any, book_url: str) -> None:
+    """Runs the rules exactly as bundled in the page's journal widget on every labeled
+    reflection and compares with the Python rules the grader uses."""
+    open_chapter(page, book_url, "book/earning-the-label.html")
+    settings = {}
+    for assignment in PILLARS:
+        for prompt in load_prompts(assignment):
+            settings[prompt.grade_id] = prompt.rule_settings()
+    items = [json.loads(line) for path in VECTORS for line in path.read_text("utf-8").splitlines()]
+    items = [i for i in items if i.get("grade_id") in settings]
+    assert len(items) >= 50
+    results = page.evaluate(
+        """async (items) => {
+          const states = [...document.querySelectorAll(
+            'script[type="application/vnd.jupyter.widget-state+json"]')]
+            .flatMap(s => Object.values(JSON.parse(s.textContent).state));
+          const journal = states.find(m => m.state._anywidget_id === 'allyship.widgets.journal.Journal').state;
+          const url = URL.createObjectURL(new Blob([journal._esm], {type: 'text/javascript'}));
+          const module = await import(url);
+          const settings = Object.fromEntries(journal.prompts.map(p => [p.grade_id, p.settings]));
+          return items.map(i => {
+            const v = module.evaluate(i.text, settings[i.grade_id], journal.rules_config, journal.reading);
+            return {status: v.status, credit: v.credit, reasons: [...v.reasons], words: v.words};
+          });
+        }""",
+        items,
+    )
+    mismatches = []
+    for item, got in zip(items, results, strict=True):
+        want = evaluate(item["text"], settings[item["grade_id"]])
+        expected = {
+            "status": want.status,
+            "credit": want.credit,
+            "reasons": list(want.reasons),
+            "words": want.words,
+        }
+        if got != expected:
+            mismatches.append((item["id"], got, expected))
+    assert not mismatches, f"{len(mismatches)} of {len(items)} differ, e.g. {mismatches[:3]}"
