@@ -7,6 +7,10 @@ needs doing, keeps going when one submission fails, and writes the exports from 
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -153,6 +157,47 @@ def _ensure_assignment(api, assignment: str, due: datetime | None) -> datetime |
     return due if due is not None else stored
 
 
+def _chunks(students: list[str]) -> list[list[str]]:
+    """About ten batches: nbgrader compiles its templates once per call, not per student."""
+    size = max(5, math.ceil(len(students) / 10))
+    return [students[i : i + size] for i in range(0, len(students), size)]
+
+
+@contextmanager
+def _only(api, folder: Path, assignment: str, students: list[str]) -> Iterator[None]:
+    """Make the next ``student_id="*"`` call of ``api`` see only ``students``."""
+    others = (
+        sorted(p.parent.name for p in folder.glob(f"*/{assignment}")) if folder.is_dir() else []
+    )
+    saved = api.coursedir.student_id_exclude
+    api.coursedir.student_id_exclude = ",".join(s for s in others if s not in set(students))
+    try:
+        yield
+    finally:
+        api.coursedir.student_id_exclude = saved
+
+
+def _batch(api, step: str, assignment: str, students: list[str], source: Path, output: Path):
+    """Run ``step`` on ``students`` in one nbgrader call; returns {student: result or None}.
+
+    Students whose output is missing or older than the call are run again alone, so each
+    failure gets its own reason and one bad notebook never stops the batch's others.
+    """
+    start = time.time()
+    with _only(api, source, assignment, students):
+        result = getattr(api, step)(assignment, "*", force=True)
+    done = {}
+    for student in students:
+        out = output / student / assignment
+        fresh = out.is_dir() and out.stat().st_mtime >= start - 1
+        if result["success"] and fresh:
+            done[student] = None
+        else:
+            alone = getattr(api, step)(assignment, student, force=True)
+            done[student] = None if alone["success"] else alone
+    return done
+
+
 def _autograde(api, root, assignment, digests, due, state, intake, run, stream) -> set[str]:
     """Autograde the submissions that changed since their last autograde; returns failures."""
     setup = setup_digest(root, assignment, due)
@@ -166,17 +211,20 @@ def _autograde(api, root, assignment, digests, due, state, intake, run, stream) 
         (run.unchanged if unchanged else todo).append(student)
     failed = set()
     bar = Progress("autograde", len(todo), stream)
-    for student in todo:
-        result = api.autograde(assignment, student, force=True, create=True)
-        bar.step(student)
-        if result["success"]:
-            run.autograded.append(student)
-            state.set(student, submission=digests[student], setup=setup)
-        else:
-            failed.add(student)
-            state.set(student, submission=None)
-            reason = _last_error(result)
-            intake.problems.append(Problem(student, f"{assignment} (autograde)", reason))
+    for chunk in _chunks(todo):
+        outcome = _batch(
+            api, "autograde", assignment, chunk, root / "submitted", root / "autograded"
+        )
+        for student, error in outcome.items():
+            bar.step(student)
+            if error is None:
+                run.autograded.append(student)
+                state.set(student, submission=digests[student], setup=setup)
+            else:
+                failed.add(student)
+                state.set(student, submission=None)
+                reason = _last_error(error)
+                intake.problems.append(Problem(student, f"{assignment} (autograde)", reason))
     return failed
 
 
@@ -192,14 +240,17 @@ def _feedback(api, assignment, graded, state, release, run, stream) -> None:
         or not (root / "feedback" / s / assignment).is_dir()
     ]
     bar = Progress("feedback", len(todo), stream)
-    for student in todo:
-        result = api.generate_feedback(assignment, student, force=True)
-        if result["success"] and release:
-            released = api.release_feedback(assignment, student)
-            run.feedback_released = run.feedback_released or released["success"]
-        if result["success"]:
-            state.set(student, feedback=digests[student])
-        bar.step(student)
+    for chunk in _chunks(todo):
+        outcome = _batch(
+            api, "generate_feedback", assignment, chunk, root / "autograded", root / "feedback"
+        )
+        for student, error in outcome.items():
+            bar.step(student)
+            if error is None:
+                state.set(student, feedback=digests[student])
+    if todo and release:  # one call; feedback already released is simply released again
+        with _only(api, root / "feedback", assignment, graded):
+            run.feedback_released = bool(api.release_feedback(assignment)["success"])
 
 
 def _last_error(result: dict) -> str:
