@@ -56,6 +56,12 @@ c.Autograde.autograde_preprocessors = [
     _OURS + "EscapeStudentHtml",
     _NBG + "CheckCellMetadata",
 ]
+# Feedback shows graders' and the rules' comments as text, like the answers.
+c.GenerateFeedback.preprocessors = [
+    _NBG + "GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    _OURS + "EscapeFeedbackComments",
+]
 # Name each unreadable submitted notebook (e.g. not JSON); nbgrader then goes on with the others.
 c.Autograde.pre_convert_hook = _OURS + "report_unreadable_notebooks"
 

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from nbconvert.exporters.exporter import ResourcesDict
+from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor, SaveAutoGrades
+from traitlets import Bool
 from traitlets.config import Application
 
 from allyship.check import (
@@ -299,6 +301,23 @@ class EscapeStudentHtml(NbGraderPreprocessor):
         return cell, resources
 
 
+class EscapeFeedbackComments(Preprocessor):
+    """``generate_feedback``: show comments as text too (answers were escaped at autograde).
+
+    nbgrader's feedback template renders comments with ``markdown2html`` and no sanitizing.
+    """
+
+    enabled = Bool(True).tag(config=True)  # nbconvert preprocessors are off by default
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        if isinstance(nbg.get("comment"), str):
+            nbg["comment"] = escape_html(nbg["comment"])
+        return cell, resources
+
+
 # --------------------------------------------------------------------------- autograde: guard
 
 
@@ -318,6 +337,7 @@ def report_unreadable_notebooks(assignment: str, student: str, notebooks: list[s
 
 
 __all__ = [
+    "EscapeFeedbackComments",
     "EscapeStudentHtml",
     "ExecuteWhenTested",
     "ReflectionAutoGrades",

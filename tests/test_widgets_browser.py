@@ -42,7 +42,9 @@ def page(browser: Any, book_url: str) -> Iterator[Any]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    page.on(
+        "response", lambda r: errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None
+    )
     page.errors = errors
     yield page
     context.close()
@@ -96,7 +98,9 @@ def test_action_sort_gives_nuanced_feedback_per_card(page: Any, book_url: str) -
     friend = widget.locator("[data-card=friend]")
     friend.get_by_role("button", name="Real work").click()
     assert "We read it the same way" in friend.locator("[data-role=feedback]").inner_text()
-    assert "2 of 12 sorted; 1 match our reading" in widget.locator("[data-role=status]").inner_text()
+    assert (
+        "2 of 12 sorted; 1 match our reading" in widget.locator("[data-role=status]").inner_text()
+    )
 
 
 def test_scenario_explorer_branches_back_and_restarts(page: Any, book_url: str) -> None:
@@ -233,7 +237,7 @@ def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> 
         assert f"\n### {prompt.title}\n" in markdown
     assert f"\n{GENUINE}\n" in markdown
     assert markdown.count("*(not written yet)*") == 8
-    assert f"*Self-check: Complete" in markdown and expected.reasons[0] in markdown
+    assert "*Self-check: Complete" in markdown and expected.reasons[0] in markdown
 
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.get_by_role("button", name="Erase my journal").click()
@@ -242,7 +246,9 @@ def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Erase my journal").click()
     assert _entry(page, first.grade_id).locator("textarea").input_value() == ""
-    stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('allyship:journal:'))")
+    stored = page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('allyship:journal:'))"
+    )
     assert stored == []
     page.reload()
     page.locator(".ally-journal").wait_for(state="visible", timeout=20_000)
@@ -298,12 +304,14 @@ def test_journal_rules_match_the_python_rules_on_shared_vectors(page: Any, book_
           const states = [...document.querySelectorAll(
             'script[type="application/vnd.jupyter.widget-state+json"]')]
             .flatMap(s => Object.values(JSON.parse(s.textContent).state));
-          const journal = states.find(m => m.state._anywidget_id === 'allyship.widgets.journal.Journal').state;
+          const journal = states.find(
+            m => m.state._anywidget_id === 'allyship.widgets.journal.Journal').state;
           const url = URL.createObjectURL(new Blob([journal._esm], {type: 'text/javascript'}));
           const module = await import(url);
           const settings = Object.fromEntries(journal.prompts.map(p => [p.grade_id, p.settings]));
           return items.map(i => {
-            const v = module.evaluate(i.text, settings[i.grade_id], journal.rules_config, journal.reading);
+            const v = module.evaluate(
+              i.text, settings[i.grade_id], journal.rules_config, journal.reading);
             return {status: v.status, credit: v.credit, reasons: [...v.reasons], words: v.words};
           });
         }""",

@@ -196,7 +196,9 @@ def test_closing_journal_holds_every_prompt_in_book_order() -> None:
     assert journal.assignment is None
     assert journal.grade_ids == expected
     chapters = [p["chapter"] for p in journal.prompts]
-    assert chapters[0] == "Allyship starts with introspection" and chapters[-1] == "Listen and learn"
+    assert (
+        chapters[0] == "Allyship starts with introspection" and chapters[-1] == "Listen and learn"
+    )
 
 
 def test_journal_carries_the_rules_the_grader_uses() -> None:

@@ -30,7 +30,6 @@ from allyship.instructor.late import due_date
 from allyship.instructor.progress import Progress
 from allyship.instructor.results import StudentRow, build_rows
 from allyship.instructor.roster import load_roster
-from allyship.instructor.safe_feedback import safe_feedback_config
 from allyship.instructor.state import GradeState, grades_digest, setup_digest
 from allyship.nbgrader_support import load_course_config
 
@@ -81,8 +80,6 @@ def grade_assignment(
     from nbgrader.coursedir import CourseDirectory
 
     config = load_course_config(root)
-    # nbgrader's feedback renders a student's Markdown HTML as is: show it as text instead.
-    safe_feedback_config(config)
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir, config=config)
     prompts = load_prompts(assignment, root)

@@ -16,8 +16,8 @@ from traitlets.config import Config
 COLUMNS = ("id", "first_name", "last_name", "email", "lms_id")
 #: Header spellings accepted for a column (compared after lower-casing and trimming).
 ALIASES = {"lms_user_id": "lms_id", "student_id": "id"}
-#: nbgrader uses the id as a folder name and as part of exchange file names.
-_BAD_ID = re.compile(r"[/\\+*\s]|^\.")
+#: nbgrader uses the id as a folder name, in exchange file names and in comma-separated lists.
+_BAD_ID = re.compile(r"[/\\+*,\s]|^\.")
 
 
 class RosterError(Exception):
@@ -86,7 +86,7 @@ def _row_problem(values: dict[str, str], seen: set[str]) -> str | None:
     if not student_id:
         return "no id"
     if _BAD_ID.search(student_id):
-        return f"id {student_id!r} cannot contain spaces, '/', '\\', '+', '*' or start with '.'"
+        return f"id {student_id!r} cannot contain spaces, / \\ + * , or start with '.'"
     if student_id in seen:
         return f"id {student_id!r} appears twice (the first row was kept)"
     email = values.get("email", "")

@@ -33,6 +33,12 @@ class Rules:
         self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]
         self.other_languages = {k: frozenset(v) for k, v in sorted(data["other_languages"].items())}
+        index: dict[str, list[int]] = {}
+        for number, words in enumerate(self.other_languages.values()):
+            for word in words:
+                index.setdefault(word, []).append(number)
+        #: word -> the other languages (by position) that use it commonly
+        self.language_index = {w: tuple(v) for w, v in index.items()}
         self.vowels = frozenset(data["vowels"])
         self.latin_ranges = [tuple(r) for r in data["latin_ranges"]]
         self.dense_ranges = [tuple(r) for r in data["dense_ranges"]]
@@ -52,6 +58,16 @@ class Rules:
     @cached_property
     def theme_stems(self) -> frozenset[str]:
         return self.stems(self.data["theme_words"])
+
+    @cached_property
+    def topic_stems(self) -> frozenset[str]:
+        """The course's themes and the wider social field (identity, relations, power,
+        feelings, judgement, speech): what a reflection on any prompt tends to talk about."""
+        return self.theme_stems | self.stems(self.data["social_words"])
+
+    @cached_property
+    def task_stems(self) -> frozenset[str]:
+        return self.stems(self.data["task_words"])
 
     @cached_property
     def experience_stems(self) -> frozenset[str]:

@@ -1,10 +1,11 @@
 """The reflection completion rules: is this a real, personal attempt at the prompt?
 
 Completion, not opinion: no rule looks at what a learner believes. The rules look at how much
-the learner wrote in their own words (not the prompt, not the course reading, not repeats), at
-whether it is prose in a language (not placeholder, mashing or shuffled words), whether it is
-about the prompt, and whether it speaks from the writer's own life. When unsure they credit and
-flag for the instructor. Every number and phrase lives in ``rules.json``; ``rules.js`` is the
+the learner wrote in their own words (not the prompt or a restatement of it, not the course
+reading, not repeats, not numbers), at whether it is prose in a language (English grammar, or
+positive signs of another language; not placeholder, mashing, word lists or shuffled words),
+whether it is about the prompt, and whether it speaks from the writer's own life. When unsure
+they credit and flag for the instructor. Every number and phrase lives in ``rules.json``; ``rules.js`` is the
 same algorithm for the browser, step for step.
 """
 
@@ -82,9 +83,12 @@ class _Judge:
         self.minimum = _as_int(settings.get("min_words", 0))
         self.release = str(settings.get("release_text") or "")
         self.prompt = str(settings.get("prompt") or "")
-        self.tokens: Tokens = tokenize(text, limit=int(self.t["max_tokens"]))
+        tokens = tokenize(text, limit=int(self.t["max_tokens"]))
+        self.blank = not tokens.raw
+        self.tokens: Tokens = tokens.letter_words()  # numbers are not words
         self.words = self.tokens.norm
         self.n = len(self.words)
+        self._repeats: list[bool] | None = None
 
     # -- result helpers ------------------------------------------------------------------
     def _say(self, code: str, **values: int) -> str:
@@ -101,9 +105,11 @@ class _Judge:
 
     # -- the checks, in order --------------------------------------------------------------
     def verdict(self) -> Verdict:
-        if self.n == 0:
+        if self.blank:
             return self._result("incomplete", ["empty"], 0)
-        release = tokenize(self.release).norm
+        if self.n == 0:
+            return self._result("incomplete", ["too_short"], 0)
+        release = tokenize(self.release).letter_words().norm
         if release and self.words == release:
             return self._result("incomplete", ["release_text"], 0)
         latin, other, effective = self._scripts()
@@ -125,15 +131,20 @@ class _Judge:
             return self._result("incomplete", ["lorem"], 0)
         if self._mashing():
             return self._result("incomplete", ["mashing"], 0)
-        english = self._count(self.r.function_words)
-        other = self._best_other_language()
-        if english < t["english_min_function_ratio"] * n:
-            if other >= t["other_language_min_ratio"] * n:
+        # The language is judged on the words that are not repeats: filler does not count.
+        kept = [w for w, repeat in zip(self.words, self.repeats(), strict=True) if not repeat]
+        k = len(kept)
+        english = sum(1 for w in kept if w in self.r.function_words)
+        other = self._best_other_language(kept)
+        if english < t["english_min_function_ratio"] * k:
+            # Not English grammar. Another language only on positive evidence: its common
+            # words, or letters English does not use; otherwise a list of words.
+            if other >= t["other_language_min_ratio"] * k:
                 return self._other_language(n, "other_language")
-            if self._known_share() >= t["word_list_known_share"] * n:
-                return self._result("incomplete", ["word_list"], 0)
-            return self._other_language(n, "unrecognised")
-        if other >= t["other_language_min_ratio"] * n and other > english:
+            if self._accent_share(kept) >= t["other_language_min_accent_share"]:
+                return self._other_language(n, "unrecognised")
+            return self._result("incomplete", ["word_list"], 0)
+        if other >= t["other_language_min_ratio"] * k and other > english:
             return self._other_language(n, "other_language")
         if n < self.minimum:
             return self._result("incomplete", ["too_short"], n)
@@ -142,6 +153,8 @@ class _Judge:
             return self._result("incomplete", ["few_distinct"], distinct, distinct=distinct)
         salad = self._impossible_bigrams()
         if salad >= t["salad_min_count"] and salad >= t["salad_min_rate"] * n:
+            return self._result("incomplete", ["word_salad"], n)
+        if self._run_share() >= t["salad_run_share"] * k:
             return self._result("incomplete", ["word_salad"], n)
         own, causes = self._own_words()
         if own >= self.minimum:
@@ -246,44 +259,101 @@ class _Judge:
             return True
         return letters >= 20 and vowel_count < t["mash_min_vowel_ratio"] * letters
 
-    def _best_other_language(self) -> int:
-        return max((self._count(words) for words in self.r.other_languages.values()), default=0)
+    def _best_other_language(self, words: list[str]) -> int:
+        """The largest count of one other language's common words (one pass over the text)."""
+        counts = [0] * len(self.r.other_languages)
+        for w in words:
+            for index in self.r.language_index.get(w, ()):
+                counts[index] += 1
+        return max(counts, default=0)
+
+    def _accent_share(self, words: list[str]) -> float:
+        """Share of letters outside ASCII: English barely uses them, most other languages do."""
+        letters = accented = 0
+        for word in words:
+            for c in word:
+                if c.isalpha():
+                    letters += 1
+                    if ord(c) > 127:
+                        accented += 1
+        return accented / letters if letters else 0.0
+
+    def repeats(self) -> list[bool]:
+        """Words inside a repeated run of ``repeat_ngram`` words (the first occurrence stays)."""
+        if self._repeats is None:
+            size, n = int(self.t["repeat_ngram"]), self.n
+            seen: set[tuple[str, ...]] = set()
+            hits = []
+            for i in range(n - size + 1):
+                gram = self.words[i : i + size]
+                if gram in seen:
+                    hits.append(i)
+                seen.add(gram)
+            self._repeats = _runs(n, hits, size, size)
+        return self._repeats
+
+    def _run_share(self) -> int:
+        """Words in long runs with no function word, inside one phrase. English prose puts a
+        function word every few words, even in notes and texting; word salad and keyword lists
+        string many content words together."""
+        words, ends, pauses = self.words, self.tokens.ends, self.tokens.pauses
+        function_words, repeats = self.r.function_words, self.repeats()
+        longest = int(self.t["salad_run_length"])
+        total = run = 0
+        for i, w in enumerate(words):
+            if w in function_words or repeats[i]:
+                total += run if run >= longest else 0
+                run = 0
+                continue
+            run += 1
+            if ends[i] or pauses[i]:
+                total += run if run >= longest else 0
+                run = 0
+        return total + (run if run >= longest else 0)
 
     def _prompt_stems(self) -> frozenset[str]:
         return _prompt_stems(self.r, self.prompt)
 
-    def _known_share(self) -> int:
-        """Words the rules know as English (function words, theme, experience, the prompt)."""
-        r = self.r
-        known = r.theme_stems | r.experience_stems | self._prompt_stems()
-        return sum(
-            1
-            for w in self.words
-            if w in r.function_words or w in r.common_words or r.stem(w) in known
-        )
+    def _echo_sentences(self) -> list[bool]:
+        """Sentences that restate the task: nearly all their content words come from the prompt,
+        its release text or talk about the assignment ("in this reflection I am supposed to
+        explain..."). A sentence that quotes the prompt and then answers it keeps its words."""
+        r, t, n = self.r, self.t, self.n
+        task = _task_stems(r, self.prompt, self.release)
+        skip = r.function_words | r.common_words
+        marks = [False] * n
+        start = 0
+        for i in range(n):
+            if not (self.tokens.ends[i] or i == n - 1):
+                continue
+            content = [r.stem(w) for w in self.words[start : i + 1] if w not in skip]
+            echoed = sum(1 for s in content if s in task)
+            if len(content) >= t["echo_min_content"] and echoed >= t["echo_min_share"] * len(
+                content
+            ):
+                for j in range(start, i + 1):
+                    marks[j] = True
+            start = i + 1
+        return marks
 
     def _own_words(self) -> tuple[int, list[tuple[str, int]]]:
-        """Words left once the prompt, the course reading and repeats are set aside."""
+        """Words left once the prompt (copied or restated), the course reading and repeats are
+        set aside."""
         t, n = self.t, self.n
         canon = self.r.canonical_words(self.words)
         size = int(t["prompt_ngram"])
-        source = self.r.canonical_words(tokenize(self.prompt + "\n" + self.release).norm)
+        source = tokenize(self.prompt + "\n" + self.release).letter_words().norm
+        source = self.r.canonical_words(source)
         grams = {tuple(source[i : i + size]) for i in range(len(source) - size + 1)}
         prompt_hits = [i for i in range(n - size + 1) if tuple(canon[i : i + size]) in grams]
         prompt = _runs(n, prompt_hits, size, int(t["prompt_min_run"]))
+        echo = self._echo_sentences()
+        prompt = [a or b for a, b in zip(prompt, echo, strict=True)]
         shingle = int(t["reading_shingle"])
         hashes = shingle_hashes(canon, shingle)
         reading_hits = [i for i, h in enumerate(hashes) if h in self.reading]
         reading = _runs(n, reading_hits, shingle, int(t["reading_min_run"]))
-        size = int(t["repeat_ngram"])
-        seen: set[tuple[str, ...]] = set()
-        repeat_hits = []
-        for i in range(n - size + 1):
-            gram = self.words[i : i + size]
-            if gram in seen:
-                repeat_hits.append(i)
-            seen.add(gram)
-        repeats = _runs(n, repeat_hits, size, size)
+        repeats = self.repeats()
         covered = sum(1 for i in range(n) if prompt[i] or reading[i] or repeats[i])
         causes = [
             ("prompt_copy", sum(prompt)),
@@ -316,13 +386,14 @@ class _Judge:
         return count
 
     def _topic_density(self) -> float:
-        """Share of content words that belong to the course's themes or to the prompt."""
+        """Share of content words that belong to the course's themes, to the wider field of
+        people, relations, power, feelings and judgement, or to the prompt."""
         r = self.r
         skip = r.function_words | r.common_words
         content = [r.stem(w) for w in self.words if w not in skip]
         if not content:
             return 0.0
-        topical = r.theme_stems | self._prompt_stems()
+        topical = r.topic_stems | self._prompt_stems()
         return sum(1 for s in content if s in topical) / len(content)
 
     def _personal_and_generic(self) -> tuple[int, float, float]:
@@ -342,6 +413,13 @@ class _Judge:
                 if self.words[i : i + len(phrase)] == phrase:
                     generic += 1
         return first_person, personal * 100 / n, generic * 100 / n
+
+
+@lru_cache(maxsize=64)
+def _task_stems(rules: Rules, prompt: str, release: str) -> frozenset[str]:
+    """What a restatement of the task is made of: the prompt, its release text, and words
+    about the assignment itself."""
+    return _prompt_stems(rules, prompt + "\n" + release) | rules.task_stems
 
 
 @lru_cache(maxsize=64)

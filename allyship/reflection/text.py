@@ -16,20 +16,42 @@ FNV_OFFSET = 0x811C9DC5
 FNV_PRIME = 0x01000193
 
 # A word: letters and digits, with inner apostrophes ("don't"). A break: . ! ? ; or newline.
+# A pause (a comma, colon, bracket, quote, dash, slash or bullet) splits a phrase, not a sentence.
 # ``[^\W_]`` is exactly Unicode categories L and N, like ``[\p{L}\p{N}]`` in JavaScript.
-_TOKEN = re.compile(r"([^\W_]+(?:['\u2019][^\W_]+)*)|([.!?;\n])")
+_TOKEN = re.compile(
+    r"([^\W_]+(?:['\u2019][^\W_]+)*)|([.!?;\n])"
+    r"|([,:()\[\]\"\u201c\u201d\u00ab\u00bb\u2013\u2014/*\u2022|-])"
+)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 
 
 @dataclass(frozen=True)
 class Tokens:
-    """The words of a text: as written, normalised (lowercase, ASCII apostrophe), and where a
-    sentence ends (``ends[i]`` is true when a break follows word ``i``)."""
+    """The words of a text: as written, normalised (lowercase, ASCII apostrophe), where a
+    sentence ends (``ends[i]`` is true when a break follows word ``i``) and where a phrase
+    pauses (``pauses[i]``: punctuation other than a break follows word ``i``)."""
 
     raw: tuple[str, ...]
     norm: tuple[str, ...]
     ends: tuple[bool, ...]
+    pauses: tuple[bool, ...] = ()
+
+    def letter_words(self) -> Tokens:
+        """Only the words with a letter: numbers do not count as words. A break or pause after
+        a dropped number moves to the word before it."""
+        raw: list[str] = []
+        ends: list[bool] = []
+        pauses: list[bool] = []
+        for i, word in enumerate(self.raw):
+            if any(c.isalpha() for c in word):
+                raw.append(word)
+                ends.append(self.ends[i])
+                pauses.append(self.pauses[i])
+            elif raw:
+                ends[-1] = ends[-1] or self.ends[i]
+                pauses[-1] = pauses[-1] or self.pauses[i]
+        return Tokens(tuple(raw), tuple(normalise_word(w) for w in raw), tuple(ends), tuple(pauses))
 
 
 def strip_markup(text: str) -> str:
@@ -64,17 +86,23 @@ def tokenize(text: str, limit: int | None = None) -> Tokens:
     """Split prose into words (at most ``limit``) and record sentence breaks."""
     raw: list[str] = []
     ends: list[bool] = []
+    pauses: list[bool] = []
     for match in _TOKEN.finditer(strip_markup(text)):
         word = match.group(1)
         if word is None:
             if ends:
-                ends[-1] = True
+                if match.group(2) is None:
+                    pauses[-1] = True
+                else:
+                    ends[-1] = True
             continue
         if limit is not None and len(raw) >= limit:
             break
         raw.append(word)
         ends.append(False)
-    return Tokens(tuple(raw), tuple(normalise_word(w) for w in raw), tuple(ends))
+        pauses.append(False)
+    norm = tuple(normalise_word(w) for w in raw)
+    return Tokens(tuple(raw), norm, tuple(ends), tuple(pauses))
 
 
 def fnv1a(data: bytes) -> int:

@@ -54,12 +54,16 @@ function render({ model, el }) {
         button.setAttribute("aria-pressed", String(button.dataset.pile === placed));
       }
       view.item.dataset.placed = placed || "";
-      view.feedback.replaceChildren();
-      if (!placed) continue;
+      if (!placed) {
+        delete view.item.dataset.match;
+        setLive(view.feedback);
+        continue;
+      }
       const same = placed === card.pile;
       if (same) agree += 1;
       view.item.dataset.match = same ? "yes" : "no";
-      view.feedback.append(
+      setLive(
+        view.feedback,
         h(
           "p",
           {},

@@ -79,6 +79,15 @@ const allyStore = {
   },
 };
 
+/** Replace a live region's content only when its text changes, so screen readers announce
+ * news once instead of re-reading the same feedback on every keystroke or slider step. */
+function setLive(el, ...children) {
+  const next = h("div", {}, ...children);
+  if (el.dataset.said === next.textContent) return;
+  el.dataset.said = next.textContent;
+  el.replaceChildren(...next.childNodes);
+}
+
 /** Set a trait and sync it (a no-op sync in a static page, a real one in Jupyter). */
 function save(model, name, value) {
   model.set(name, value);

@@ -72,7 +72,8 @@ function render({ model, el }) {
     if (announce) {
       view.verdict.dataset.status = verdict.status;
       view.verdict.className = `ally-feedback ally-verdict ally-status-${verdict.status}`;
-      view.verdict.replaceChildren(
+      setLive(
+        view.verdict,
         h("p", {}, h("strong", {}, STATUS_LABELS[verdict.status] || verdict.status)),
         h("ul", {}, verdict.reasons.map((r) => h("li", {}, r))),
       );

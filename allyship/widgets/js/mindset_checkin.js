@@ -18,13 +18,13 @@ function mindsetSummary(content, ratings) {
 function renderSummary(box, content, ratings) {
   const texts = content.summary;
   const { answered, flagged, unsure, total } = mindsetSummary(content, ratings);
-  box.replaceChildren();
+  const parts = [];
   if (!answered) {
-    box.append(h("p", {}, texts.none_answered));
+    setLive(box, h("p", {}, texts.none_answered));
     return;
   }
-  box.append(h("p", { className: "ally-progress-text" }, fill(texts.progress, { answered, total })));
-  box.append(
+  parts.push(h("p", { className: "ally-progress-text" }, fill(texts.progress, { answered, total })));
+  parts.push(
     h(
       "p",
       {},
@@ -32,7 +32,7 @@ function renderSummary(box, content, ratings) {
     ),
   );
   if (flagged.length) {
-    box.append(
+    parts.push(
       h(
         "ul",
         { className: "ally-summary-list" },
@@ -50,8 +50,9 @@ function renderSummary(box, content, ratings) {
       ),
     );
   }
-  if (unsure.length) box.append(h("p", {}, fill(texts.unsure, { count: unsure.length })));
-  if (flagged.length || unsure.length) box.append(h("p", {}, texts.closing));
+  if (unsure.length) parts.push(h("p", {}, fill(texts.unsure, { count: unsure.length })));
+  if (flagged.length || unsure.length) parts.push(h("p", {}, texts.closing));
+  setLive(box, parts);
 }
 
 function render({ model, el }) {

@@ -30,7 +30,9 @@ function render({ model, el }) {
       ),
     )),
   );
-  const story = h("div", { className: "ally-story", "aria-live": "polite", "data-role": "story" });
+  const story = h("div", { className: "ally-story", "data-role": "story" });
+  // Announces only the newest step (the whole story is not re-read after each choice).
+  const announcer = h("div", { className: "ally-sr-only", "aria-live": "polite" });
   const back = h(
     "button",
     {
@@ -64,7 +66,7 @@ function render({ model, el }) {
     labels.restart,
   );
   const controls = h("div", { className: "ally-controls" }, back, restart);
-  root.append(picker, story, controls);
+  root.append(picker, story, controls, announcer);
 
   const step = (scenario, path, index) => {
     const node = scenario.nodes[path[index]];
@@ -130,6 +132,8 @@ function render({ model, el }) {
       story.append(h("p", { className: "ally-end" }, labels.end));
     }
     back.disabled = path.length < 2;
+    const last = steps[steps.length - 1];
+    setLive(announcer, last.textContent);
     if (focusNext) {
       focusNext = false;
       steps[steps.length - 1].focus();

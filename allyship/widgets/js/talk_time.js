@@ -139,10 +139,7 @@ function render({ model, el }) {
     const tone = !ctx.their_space && band.id === "equal" ? "good" : band.tone;
     feedback.className = `ally-feedback ally-tone-${tone}`;
     feedback.dataset.band = band.id;
-    feedback.replaceChildren(
-      h("p", {}, fill(labels.fair, { fair: Math.round(100 / people) })),
-      h("p", {}, text),
-    );
+    setLive(feedback, h("p", {}, fill(labels.fair, { fair: Math.round(100 / people) })), h("p", {}, text));
   };
   for (const name of ["context", "people", "share"]) model.on(`change:${name}`, sync);
   sync();
