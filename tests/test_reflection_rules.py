@@ -2,7 +2,9 @@
 
 The collection holds our own writing: genuine reflections in many voices and styles, and the
 ways people game a completion grader. ``dev.jsonl`` was used while building the rules;
-``heldout.jsonl`` was written at the same time and never tuned on; its rates print separately.
+``heldout.jsonl`` was written at the same time and never tuned on; ``blind.jsonl`` was written
+later by someone who never saw the rules (its misses then drove general changes, so it is no
+longer blind). Rates print per split; the thresholds hold over all splits combined.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ REPO = Path(__file__).resolve().parent.parent
 COLLECTION = REPO / "tests" / "reflections"
 GENUINE_PREFIX = "genuine_"
 SENTENCE = re.compile(r"^[A-Z][^{}]*[.!?]$")
+SPLITS = ("dev", "heldout", "blind")
+GROUPS = {"complete": "genuine", "flagged": "other_language", "incomplete": "gaming"}
 
 
 def load_collection() -> list[dict]:
     items = []
-    for split in ("dev", "heldout"):
+    for split in SPLITS:
         lines = (COLLECTION / f"{split}.jsonl").read_text("utf-8").splitlines()
         for number, line in enumerate(lines):
             if line.strip():
@@ -68,9 +72,9 @@ def outcome_ok(item: dict, verdict: Verdict) -> bool:
 
 
 def group(item: dict) -> str:
-    if item["kind"].startswith(GENUINE_PREFIX):
-        return "genuine"
-    return "other_language" if item["kind"] == "other_language" else "gaming"
+    """By the expected outcome: a genuine start padded with filler ("genuine_plus_filler") is
+    gaming."""
+    return GROUPS[item["expected"]]
 
 
 def test_collection_is_well_formed() -> None:
@@ -82,12 +86,15 @@ def test_collection_is_well_formed() -> None:
         assert set(item) >= {"id", "assignment", "grade_id", "kind", "expected", "text"}, where
         assert item["grade_id"] in PROMPTS, f"{where}: unknown prompt {item['grade_id']}"
         assert PROMPTS[item["grade_id"]].assignment == item["assignment"], where
-        expected = {"genuine": "complete", "other_language": "flagged", "gaming": "incomplete"}
-        assert item["expected"] == expected[group(item)], where
+        assert item["expected"] in GROUPS, where
+        assert (item["kind"] == "other_language") == (item["expected"] == "flagged"), where
+        if item["expected"] == "complete":
+            assert item["kind"].startswith(GENUINE_PREFIX), where
     genuine_prompts = {i["grade_id"] for i in ITEMS if group(i) == "genuine"}
     assert genuine_prompts == set(PROMPTS), "every prompt needs genuine reflections"
     assert {i["assignment"] for i in ITEMS} == set(PILLARS)
-    assert Counter(i["split"] for i in ITEMS)["heldout"] >= 50
+    sizes = Counter(i["split"] for i in ITEMS)
+    assert sizes["heldout"] >= 50 and sizes["blind"] >= 150
 
 
 def test_measured_rates_over_the_collection() -> None:
@@ -106,7 +113,7 @@ def test_measured_rates_over_the_collection() -> None:
             by_group[key][1] += 1
         if not ok:
             misses.append(f"{item['id']} ({item['split']}): {verdict.status} {verdict.checks}")
-    for split in ("dev", "heldout", "all"):
+    for split in (*SPLITS, "all"):
         print(f"\n== {split}")
         for (s, kind), (good, total) in sorted(tally.items()):
             if s == split:
@@ -132,7 +139,7 @@ def test_every_verdict_explains_itself(item: dict) -> None:
     assert verdict.reasons and len(verdict.reasons) == len(verdict.checks)
     for reason in verdict.reasons:
         assert SENTENCE.match(reason), reason
-    assert verdict.words == len(tokenize(item["text"]).norm)
+    assert verdict.words == len(tokenize(item["text"]).prose_words().norm)
 
 
 def test_reasons_speak_to_the_student() -> None:
@@ -256,3 +263,111 @@ def test_rules_file_is_the_single_source() -> None:
     codes |= {c + "_small" for c in ("prompt_copy", "reading_copy", "repetition")}
     codes |= {"other_language", "unrecognised", "other_language_short", "weak_topic"}
     assert codes <= set(RULES.reasons), codes - set(RULES.reasons)
+
+
+# -- what counts as words of one's own, and as English -----------------------------------------
+# Texts below are written for these tests (not taken from the collection).
+LENDING = (
+    "Having spent thirty years in commercial lending, I absorbed a conviction that applicants "
+    "from certain postcodes presented elevated risk irrespective of their individual files. The "
+    "institution codified this in its scoring matrices, and my mentors reinforced it over lunch. "
+    "I recall declining a small business loan to a florist whose numbers were sound, citing area "
+    "volatility. Only after retirement, reading about redlining, did I understand how my "
+    "professional instincts reproduced an inherited geography of exclusion. I still notice a "
+    "flicker of that reflex when I drive through such neighbourhoods."
+)
+
+
+def roots(text: str) -> Verdict:
+    return evaluate(text, PROMPTS["introspection_roots"].rule_settings())
+
+
+def test_numbers_and_emoji_are_not_words() -> None:
+    text = "I listen to podcasts 🙂 and I learn. " + " ".join(str(i) for i in range(90)) + " 🙏✨"
+    verdict = roots(text)
+    assert verdict.status == "incomplete" and verdict.checks == ("too_short",)
+    assert verdict.words == 7
+
+
+def test_a_number_in_a_sentence_is_a_word() -> None:
+    assert roots("In 2019, when I was 17, my dad said 3 things.").words == 11
+
+
+def test_filler_after_a_real_start_does_not_count() -> None:
+    start = "My grandmother said people on benefits were lazy and I repeated it at school. "
+    for filler in ("more " * 70, "and the " * 35, "I have to reach the word count. " * 10):
+        verdict = roots(start + filler)
+        assert verdict.status == "incomplete", (filler[:20], verdict)
+
+
+def test_english_words_without_grammar_are_a_list_not_another_language() -> None:
+    words = "belief habit school media workplace family dad television neighbours money "
+    for text in (words * 9, ", ".join((words * 9).split())):
+        verdict = roots(text)
+        assert verdict.checks == ("word_list",) and verdict.credit == 0.0
+
+
+def test_another_language_needs_positive_evidence_and_then_gets_credit() -> None:
+    hungarian = (
+        "Tavaly a munkahelyi vacsorán a főnököm egy roma kollégáról viccelődött, és mindenki "
+        "nevetett. Én is mosolyogtam, pedig rosszul éreztem magam. Azóta sokat gondolkodom azon, "
+        "hogy a hallgatásom mit mondott rólam: hogy fontosabb volt nekem a békesség, mint a "
+        "kollégám méltósága. Legközelebb szeretném megmondani, hogy ez nem vicces, még ha kínos "
+        "is, mert a csend is üzenet. Ezt a szüleimtől tanultam, akik mindig hallgattak. "
+    )
+    verdict = roots(hungarian)
+    assert verdict.status == "flagged" and verdict.credit == 1.0
+
+
+def test_sprinkled_function_words_do_not_make_sentences() -> None:
+    text = (
+        "My belief a habit the school of media and dad was lazy at dinner in the workplace my "
+        "upbringing is what I assumption not poor it judge of family neighbours to television "
+        "the money relative quiet and awkward judgement of ashamed respect the values my habit "
+        "shape to notice learn it grow change belief school media workplace the raised systems "
+        "of a upbringing television my dad in lazy the poor at benefits of cousin and teacher "
+        "it shows habit to workplace the joke of manager is assumption my"
+    )
+    assert roots(text).checks == ("word_salad",)
+
+
+def test_restating_the_task_is_not_own_words() -> None:
+    text = (
+        "For this assignment I need to write about what work I would need to do before somebody "
+        "else could call me an ally. The essay says that ally is a label you earn and not "
+        "something you give yourself. So the question wants specific actions instead of "
+        "intentions. I think this is a really good question and I will answer it by describing "
+        "actions and not intentions, because the prompt says to be specific about actions rather "
+        "than intentions, and the essay's point is that the label is earned."
+    )
+    verdict = evaluate(text, PROMPTS["listening_earn"].rule_settings())
+    assert verdict.checks == ("prompt_copy",) and verdict.credit == 0.0
+
+
+def test_reusing_a_short_prompt_phrase_costs_nothing() -> None:
+    text = (
+        "I grew up believing that people who speak with a strong accent are less educated. My "
+        "parents corrected our grammar constantly and laughed at the way some neighbours talked, "
+        "and the TV shows I watched made the funny or dim character the one with the accent. It "
+        "shows up in what I do at work: when a caller has an accent I slow down and simplify my "
+        "words before I know anything about them. Last week a caller turned out to be a surgeon."
+    )
+    verdict = roots(text)
+    assert verdict.status == "complete" and verdict.own_words == verdict.words
+
+
+def test_own_vocabulary_is_not_off_topic() -> None:
+    """A formal answer in its own words shares little with the prompt: never a zero."""
+    verdict = roots(LENDING)
+    assert verdict.credit == 1.0
+
+
+def test_clearly_other_domain_text_is_off_topic() -> None:
+    recipe = (
+        "Whisk two eggs with a cup of milk and a pinch of salt. Melt butter in a wide pan over a "
+        "medium heat, pour in the mixture and stir slowly with a wooden spoon, pulling the set "
+        "edges towards the middle. Take the pan off the heat while the eggs still look slightly "
+        "wet, since they keep cooking. Season with pepper, add chopped chives and serve at once "
+        "on buttered toast, with tomatoes roasted in the oven for twenty minutes."
+    )
+    assert roots(recipe).checks == ("off_topic",)

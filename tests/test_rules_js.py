@@ -69,7 +69,7 @@ def assert_parity(cases: list[tuple[str, dict]], labels: list[str]) -> None:
 
 def collection() -> list[dict]:
     items = []
-    for split in ("dev", "heldout"):
+    for split in ("dev", "heldout", "blind"):
         path = REPO / "tests" / "reflections" / f"{split}.jsonl"
         items += [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
     return items
@@ -97,6 +97,8 @@ TRICKY = [
     "ภาษาไทยไม่มีช่องว่างระหว่างคำ" * 10,
     "don’t can’t I’m you’re " * 30,
     "The the the of of of. A a a? I I I! " * 20,
+    "1 2 3 4 5 🙂 " * 30 + "I listen, and I learn: (sometimes) — not always / often.",
+    "Pause, pause: after 42, a number; 7. Then words - dashes – and “quotes” «too» • bullet | bar",
 ]
 
 
@@ -133,6 +135,7 @@ SAMPLE_WORDS = [
         "joke",
     ],
     *["family.", "\n", "asdf", "qwrt", "lorem", "ipsum", "è", "日本", ""],
+    *["42", "prompt", "reflection,", "(note)", "és", "ž", "uncle:", "—", "the", "wrong"],
 ]
 texts = st.lists(
     st.text(alphabet=st.characters().filter(assigned), max_size=400)

@@ -329,3 +329,97 @@ def test_journal_rules_match_the_python_rules_on_shared_vectors(page: Any, book_
         if got != expected:
             mismatches.append((item["id"], got, expected))
     assert not mismatches, f"{len(mismatches)} of {len(items)} differ, e.g. {mismatches[:3]}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real JupyterLab server on 127.0.0.1 serving ``tmp_path``; yields (url, folder)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "jupyter-lab"),
+            "--no-browser",
+            "--allow-root",
+            f"--ServerApp.port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={tmp_path}",
+            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start")
+        yield url, tmp_path
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_widgets_work_live_in_jupyterlab(browser: Any, jupyterlab: tuple[str, Path]) -> None:
+    """The same widgets in a live kernel: clicks reach Python, Python's changes reach the page."""
+    import nbformat
+
+    url, folder = jupyterlab
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from allyship.widgets import ScenarioExplorer\nw = ScenarioExplorer()\nw"
+        ),
+        nbformat.v4.new_code_cell("print('STATE', w.scenario, w.path)"),
+        nbformat.v4.new_code_cell("w.path = ['start', 'firm', 'calm']"),
+    ]
+    nbformat.write(notebook, folder / "live.ipynb")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/lab/tree/live.ipynb")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)  # let the kernel start
+        page.locator(".jp-Cell").first.click()
+        page.keyboard.press("Shift+Enter")
+        widget = page.locator(".ally-scenario")
+        widget.wait_for(timeout=60_000)
+        widget.get_by_label("A relative at dinner").check()
+        widget.locator("button[data-next=firm]").click()
+        page.wait_for_timeout(500)
+        page.locator(".jp-Cell").nth(1).click()
+        page.keyboard.press("Shift+Enter")
+        output = page.locator(".jp-OutputArea-output", has_text="STATE")
+        output.wait_for(timeout=30_000)
+        assert output.inner_text().strip() == "STATE dinner ['start', 'firm']"
+        page.locator(".jp-Cell").nth(2).click()
+        page.keyboard.press("Shift+Enter")
+        feedback = widget.locator(".ally-step[data-node=calm]")
+        feedback.wait_for(timeout=30_000)
+        assert "Staying calm and specific" in feedback.inner_text()
+    finally:
+        context.close()

@@ -100,7 +100,7 @@ def text_shingles(texts: Iterable[str], rules: Rules = RULES) -> set[int]:
     found: set[int] = set()
     for text in texts:
         for paragraph in re.split(r"\n\s*\n", text):
-            words = tokenize(paragraph).letter_words().norm
+            words = tokenize(paragraph).prose_words().norm
             found.update(shingle_hashes(rules.canonical_words(words), size))
     return found
 

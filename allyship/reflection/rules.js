@@ -5,7 +5,8 @@
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-const RJS_TOKEN = /([\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*)|([.!?;\n])/gu;
+const RJS_TOKEN =
+  /([\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*)|([.!?;\n])|([,:()\[\]"\u201c\u201d\u00ab\u00bb\u2013\u2014\/*\u2022|-])/gu;
 const RJS_TAG = /<\/?[A-Za-z][^<>]{0,500}>/g;
 const RJS_URL = /(?:https?:\/\/|www\.)[^ \t\n\r\f\v]+/g;
 const RJS_LETTER = /\p{L}/u;
@@ -49,16 +50,44 @@ const normaliseWord = (w) => w.toLowerCase().split("\u2019").join("'");
 export function tokenize(text, limit = null) {
   const raw = [];
   const ends = [];
+  const pauses = [];
   for (const m of stripMarkup(text).matchAll(RJS_TOKEN)) {
     if (m[1] === undefined) {
-      if (ends.length) ends[ends.length - 1] = true;
+      if (ends.length) {
+        if (m[2] === undefined) pauses[pauses.length - 1] = true;
+        else ends[ends.length - 1] = true;
+      }
       continue;
     }
     if (limit !== null && raw.length >= limit) break;
     raw.push(m[1]);
     ends.push(false);
+    pauses.push(false);
   }
-  return { raw, norm: raw.map(normaliseWord), ends };
+  return { raw, norm: raw.map(normaliseWord), ends, pauses };
+}
+
+/** The words that count: those with a letter, and a lone number in prose ("in 2019").
+ * Numbers next to numbers are not words; a break or pause after a dropped number moves to the
+ * word before it. */
+export function proseWords(tokens) {
+  const raw = [];
+  const ends = [];
+  const pauses = [];
+  const numeric = tokens.raw.map((word) => !RJS_LETTER.test(word));
+  const last = numeric.length - 1;
+  tokens.raw.forEach((word, i) => {
+    const lone = !(i > 0 && numeric[i - 1]) && !(i < last && numeric[i + 1]);
+    if (!numeric[i] || lone) {
+      raw.push(word);
+      ends.push(tokens.ends[i]);
+      pauses.push(tokens.pauses[i]);
+    } else if (raw.length) {
+      ends[ends.length - 1] = ends[ends.length - 1] || tokens.ends[i];
+      pauses[pauses.length - 1] = pauses[pauses.length - 1] || tokens.pauses[i];
+    }
+  });
+  return { raw, norm: raw.map(normaliseWord), ends, pauses };
 }
 
 const encoder = new TextEncoder();
@@ -149,6 +178,17 @@ function prepare(cfg) {
   if (r) return r;
   const set = (list) => new Set(list);
   const stemOf = (w) => stem(w, cfg.stem_suffixes, cfg.stem_min_length);
+  const otherLanguages = Object.keys(cfg.other_languages)
+    .sort()
+    .map((k) => set(cfg.other_languages[k]));
+  const languageIndex = new Map();
+  otherLanguages.forEach((words, number) => {
+    for (const w of words) {
+      if (!languageIndex.has(w)) languageIndex.set(w, []);
+      languageIndex.get(w).push(number);
+    }
+  });
+  const themeStems = new Set(cfg.theme_words.map(stemOf));
   r = {
     t: cfg.thresholds,
     reasons: cfg.reasons,
@@ -161,15 +201,17 @@ function prepare(cfg) {
     genericPhrases: cfg.generic_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
-    otherLanguages: Object.keys(cfg.other_languages)
-      .sort()
-      .map((k) => set(cfg.other_languages[k])),
+    otherLanguages,
+    languageIndex,
     vowels: set(Array.from(cfg.vowels)),
     latinRanges: cfg.latin_ranges,
     denseRanges: cfg.dense_ranges,
     stem: stemOf,
-    themeStems: new Set(cfg.theme_words.map(stemOf)),
+    themeStems,
+    topicStems: new Set([...themeStems, ...cfg.social_words.map(stemOf)]),
+    taskStems: new Set(cfg.task_words.map(stemOf)),
     experienceStems: new Set(cfg.experience_words.map(stemOf)),
+    promptCache: new Map(),
   };
   r.canonicalWords = (words) => words.map((w) => (Object.hasOwn(r.canonical, w) ? r.canonical[w] : w));
   prepared.set(cfg, r);
@@ -211,9 +253,12 @@ class Judge {
     this.minimum = asInt(settings.min_words ?? 0);
     this.release = String(settings.release_text || "");
     this.prompt = String(settings.prompt || "");
-    this.tokens = tokenize(typeof text === "string" ? text : "", Math.trunc(this.t.max_tokens));
+    const tokens = tokenize(typeof text === "string" ? text : "", Math.trunc(this.t.max_tokens));
+    this.blank = tokens.raw.length === 0;
+    this.tokens = proseWords(tokens); // counting and padding numbers are not words
     this.words = this.tokens.norm;
     this.n = this.words.length;
+    this.repeatMarks = null;
   }
 
   say(code, values) {
@@ -237,8 +282,9 @@ class Judge {
   }
 
   verdict() {
-    if (this.n === 0) return this.result("incomplete", ["empty"], 0);
-    const release = tokenize(this.release).norm;
+    if (this.blank) return this.result("incomplete", ["empty"], 0);
+    if (this.n === 0) return this.result("incomplete", ["too_short"], 0);
+    const release = proseWords(tokenize(this.release)).norm;
     if (release.length && release.length === this.n && release.every((w, i) => w === this.words[i])) {
       return this.result("incomplete", ["release_text"], 0);
     }
@@ -262,14 +308,18 @@ class Judge {
     const n = this.n;
     if (this.count(this.r.loremWords) >= t.lorem_min_share * n) return this.result("incomplete", ["lorem"], 0);
     if (this.mashing()) return this.result("incomplete", ["mashing"], 0);
-    const english = this.count(this.r.functionWords);
-    const other = Math.max(0, ...this.r.otherLanguages.map((w) => this.count(w)));
-    if (english < t.english_min_function_ratio * n) {
-      if (other >= t.other_language_min_ratio * n) return this.otherLanguage(n, "other_language");
-      if (this.knownShare() >= t.word_list_known_share * n) return this.result("incomplete", ["word_list"], 0);
-      return this.otherLanguage(n, "unrecognised");
+    const repeats = this.repeats();
+    const kept = this.words.filter((_, i) => !repeats[i]);
+    const k = kept.length;
+    let english = 0;
+    for (const w of kept) if (this.r.functionWords.has(w)) english += 1;
+    const other = this.bestOtherLanguage(kept);
+    if (english < t.english_min_function_ratio * k) {
+      if (other >= t.other_language_min_ratio * k) return this.otherLanguage(n, "other_language");
+      if (this.accentShare(kept) >= t.other_language_min_accent_share) return this.otherLanguage(n, "unrecognised");
+      return this.result("incomplete", ["word_list"], 0);
     }
-    if (other >= t.other_language_min_ratio * n && other > english) return this.otherLanguage(n, "other_language");
+    if (other >= t.other_language_min_ratio * k && other > english) return this.otherLanguage(n, "other_language");
     if (n < this.minimum) return this.result("incomplete", ["too_short"], n);
     const distinct = new Set(this.words).size;
     if (distinct < Math.ceil(this.minimum * t.min_distinct_ratio)) {
@@ -277,6 +327,11 @@ class Judge {
     }
     const salad = this.impossibleBigrams();
     if (salad >= t.salad_min_count && salad >= t.salad_min_rate * n) return this.result("incomplete", ["word_salad"], n);
+    if (this.runShare() >= t.salad_run_share * k) return this.result("incomplete", ["word_salad"], n);
+    const [paired, functionTotal] = this.functionPairs();
+    if (functionTotal >= t.pairs_min_function_words && paired < t.salad_min_paired_share * functionTotal) {
+      return this.result("incomplete", ["word_salad"], n);
+    }
     const [own, causes] = this.ownWords();
     if (own >= this.minimum) return this.engagement(own);
     let [code, covered] = causes[0];
@@ -383,27 +438,122 @@ class Judge {
     return letters >= 20 && vowelCount < t.mash_min_vowel_ratio * letters;
   }
 
-  promptStems() {
+  bestOtherLanguage(words) {
+    const counts = new Array(this.r.otherLanguages.length).fill(0);
+    for (const w of words) for (const index of this.r.languageIndex.get(w) || []) counts[index] += 1;
+    return Math.max(0, ...counts);
+  }
+
+  accentShare(words) {
+    let letters = 0;
+    let accented = 0;
+    for (const word of words) {
+      for (const c of word) {
+        if (RJS_LETTER.test(c)) {
+          letters += 1;
+          if (c.codePointAt(0) > 127) accented += 1;
+        }
+      }
+    }
+    return letters ? accented / letters : 0.0;
+  }
+
+  repeats() {
+    if (this.repeatMarks === null) {
+      const size = Math.trunc(this.t.repeat_ngram);
+      const n = this.n;
+      const SEP = "\u0000";
+      const seen = new Set();
+      const hits = [];
+      for (let i = 0; i + size <= n; i++) {
+        const gram = this.words.slice(i, i + size).join(SEP);
+        if (seen.has(gram)) hits.push(i);
+        seen.add(gram);
+      }
+      this.repeatMarks = runs(n, hits, size, size);
+    }
+    return this.repeatMarks;
+  }
+
+  runShare() {
+    const { ends, pauses } = this.tokens;
+    const fw = this.r.functionWords;
+    const repeats = this.repeats();
+    const longest = Math.trunc(this.t.salad_run_length);
+    let total = 0;
+    let run = 0;
+    this.words.forEach((w, i) => {
+      if (fw.has(w) || repeats[i]) {
+        total += run >= longest ? run : 0;
+        run = 0;
+        return;
+      }
+      run += 1;
+      if (ends[i] || pauses[i]) {
+        total += run >= longest ? run : 0;
+        run = 0;
+      }
+    });
+    return total + (run >= longest ? run : 0);
+  }
+
+  functionPairs() {
+    const { ends } = this.tokens;
+    const isFunction = this.words.map((w) => this.r.functionWords.has(w));
+    let paired = 0;
+    let total = 0;
+    isFunction.forEach((yes, i) => {
+      if (!yes) return;
+      total += 1;
+      const left = i > 0 && isFunction[i - 1] && !ends[i - 1];
+      const right = i + 1 < this.n && isFunction[i + 1] && !ends[i];
+      if (left || right) paired += 1;
+    });
+    return [paired, total];
+  }
+
+  stemsOf(text) {
     const r = this.r;
-    const out = new Set();
-    for (const w of tokenize(this.prompt).norm) {
-      if (!r.functionWords.has(w) && !r.commonWords.has(w)) out.add(r.stem(w));
+    let out = r.promptCache.get(text);
+    if (!out) {
+      out = new Set();
+      for (const w of tokenize(text).norm) {
+        if (!r.functionWords.has(w) && !r.commonWords.has(w)) out.add(r.stem(w));
+      }
+      if (r.promptCache.size > 64) r.promptCache.clear();
+      r.promptCache.set(text, out);
     }
     return out;
   }
 
-  knownShare() {
+  promptStems() {
+    return this.stemsOf(this.prompt);
+  }
+
+  echoSentences() {
     const r = this.r;
-    const prompt = this.promptStems();
-    let c = 0;
-    for (const w of this.words) {
-      if (r.functionWords.has(w) || r.commonWords.has(w)) c += 1;
-      else {
+    const t = this.t;
+    const n = this.n;
+    const prompt = this.stemsOf(this.prompt + "\n" + this.release);
+    const marks = new Array(n).fill(false);
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (!(this.tokens.ends[i] || i === n - 1)) continue;
+      let content = 0;
+      let echoed = 0;
+      for (let j = start; j <= i; j++) {
+        const w = this.words[j];
+        if (r.functionWords.has(w) || r.commonWords.has(w)) continue;
+        content += 1;
         const s = r.stem(w);
-        if (r.themeStems.has(s) || r.experienceStems.has(s) || prompt.has(s)) c += 1;
+        if (prompt.has(s) || r.taskStems.has(s)) echoed += 1;
       }
+      if (content >= t.echo_min_content && echoed >= t.echo_min_share * content) {
+        for (let j = start; j <= i; j++) marks[j] = true;
+      }
+      start = i + 1;
     }
-    return c;
+    return marks;
   }
 
   ownWords() {
@@ -411,28 +561,21 @@ class Judge {
     const n = this.n;
     const SEP = "\u0000";
     const canon = this.r.canonicalWords(this.words);
-    let size = Math.trunc(t.prompt_ngram);
-    const source = this.r.canonicalWords(tokenize(this.prompt + "\n" + this.release).norm);
+    const size = Math.trunc(t.prompt_ngram);
+    const source = this.r.canonicalWords(proseWords(tokenize(this.prompt + "\n" + this.release)).norm);
     const grams = new Set();
     for (let i = 0; i + size <= source.length; i++) grams.add(source.slice(i, i + size).join(SEP));
     const promptHits = [];
     for (let i = 0; i + size <= n; i++) if (grams.has(canon.slice(i, i + size).join(SEP))) promptHits.push(i);
-    const prompt = runs(n, promptHits, size, Math.trunc(t.prompt_min_run));
+    const echo = this.echoSentences();
+    const prompt = runs(n, promptHits, size, Math.trunc(t.prompt_min_run)).map((m, i) => m || echo[i]);
     const shingle = Math.trunc(t.reading_shingle);
     const readingHits = [];
     shingleHashes(canon, shingle).forEach((h, i) => {
       if (inReading(this.filters, h)) readingHits.push(i);
     });
     const reading = runs(n, readingHits, shingle, Math.trunc(t.reading_min_run));
-    size = Math.trunc(t.repeat_ngram);
-    const seen = new Set();
-    const repeatHits = [];
-    for (let i = 0; i + size <= n; i++) {
-      const gram = this.words.slice(i, i + size).join(SEP);
-      if (seen.has(gram)) repeatHits.push(i);
-      seen.add(gram);
-    }
-    const repeats = runs(n, repeatHits, size, size);
+    const repeats = this.repeats();
     let covered = 0;
     for (let i = 0; i < n; i++) if (prompt[i] || reading[i] || repeats[i]) covered += 1;
     const sum = (marks) => marks.reduce((a, m) => a + (m ? 1 : 0), 0);
@@ -474,7 +617,7 @@ class Judge {
     if (!content.length) return 0.0;
     const prompt = this.promptStems();
     let hits = 0;
-    for (const s of content) if (r.themeStems.has(s) || prompt.has(s)) hits += 1;
+    for (const s of content) if (r.topicStems.has(s) || prompt.has(s)) hits += 1;
     return hits / content.length;
   }
 

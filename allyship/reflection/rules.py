@@ -5,8 +5,8 @@ the learner wrote in their own words (not the prompt or a restatement of it, not
 reading, not repeats, not numbers), at whether it is prose in a language (English grammar, or
 positive signs of another language; not placeholder, mashing, word lists or shuffled words),
 whether it is about the prompt, and whether it speaks from the writer's own life. When unsure
-they credit and flag for the instructor. Every number and phrase lives in ``rules.json``; ``rules.js`` is the
-same algorithm for the browser, step for step.
+they credit and flag for the instructor. Every number and phrase lives in ``rules.json``;
+``rules.js`` is the same algorithm for the browser, step for step.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class Verdict:
     ``credit`` is the fraction of the prompt's points earned (0.0 or 1.0); ``flagged`` means
     credited but sent to the instructor for review. ``reasons`` are sentences for the student,
     shown identically in the feedback, the self-check and the journal; ``checks`` are the
-    machine codes of the checks that decided; ``own_words`` counts words that are neither the
-    prompt, nor the course reading, nor repeats.
+    machine codes of the checks that decided. ``words`` counts the words that count (not
+    numbers strung together as padding); ``own_words`` those that neither copy nor restate the
+    prompt, nor copy the course reading, nor repeat.
     """
 
     status: Status
@@ -85,7 +86,7 @@ class _Judge:
         self.prompt = str(settings.get("prompt") or "")
         tokens = tokenize(text, limit=int(self.t["max_tokens"]))
         self.blank = not tokens.raw
-        self.tokens: Tokens = tokens.letter_words()  # numbers are not words
+        self.tokens: Tokens = tokens.prose_words()  # counting and padding numbers are not words
         self.words = self.tokens.norm
         self.n = len(self.words)
         self._repeats: list[bool] | None = None
@@ -109,7 +110,7 @@ class _Judge:
             return self._result("incomplete", ["empty"], 0)
         if self.n == 0:
             return self._result("incomplete", ["too_short"], 0)
-        release = tokenize(self.release).letter_words().norm
+        release = tokenize(self.release).prose_words().norm
         if release and self.words == release:
             return self._result("incomplete", ["release_text"], 0)
         latin, other, effective = self._scripts()
@@ -156,6 +157,11 @@ class _Judge:
             return self._result("incomplete", ["word_salad"], n)
         if self._run_share() >= t["salad_run_share"] * k:
             return self._result("incomplete", ["word_salad"], n)
+        paired, function_total = self._function_pairs()
+        if function_total >= t["pairs_min_function_words"] and (
+            paired < t["salad_min_paired_share"] * function_total
+        ):
+            return self._result("incomplete", ["word_salad"], n)
         own, causes = self._own_words()
         if own >= self.minimum:
             return self._engagement(own)
@@ -169,7 +175,11 @@ class _Judge:
         return self._result("flagged", [code + "_small"], own, covered=covered)
 
     def _engagement(self, own: int) -> Verdict:
-        """On topic and personal? Clear failures are incomplete; doubtful cases are flagged."""
+        """On topic and personal? Clear failures are incomplete; doubtful cases are flagged.
+        Off topic is a zero only on strong evidence: almost none of the content words touch
+        people, relations, power, feelings, judgement or the prompt (a recipe, a match report);
+        a text with a few more is credited and flagged, because a genuine answer may use its own
+        vocabulary."""
         t = self.t
         density = self._topic_density()
         if density < t["off_topic_max_density"]:
@@ -311,6 +321,21 @@ class _Judge:
                 run = 0
         return total + (run if run >= longest else 0)
 
+    def _function_pairs(self) -> tuple[int, int]:
+        """Function words next to another function word in the same sentence ("of the",
+        "I was", "to be"), and all function words. English grammar clusters them, even in
+        notes; words strung together with a few function words sprinkled in does not."""
+        words, ends, function_words = self.words, self.tokens.ends, self.r.function_words
+        is_function = [w in function_words for w in words]
+        paired = 0
+        for i, yes in enumerate(is_function):
+            if not yes:
+                continue
+            left = i > 0 and is_function[i - 1] and not ends[i - 1]
+            right = i + 1 < self.n and is_function[i + 1] and not ends[i]
+            paired += 1 if left or right else 0
+        return paired, sum(is_function)
+
     def _prompt_stems(self) -> frozenset[str]:
         return _prompt_stems(self.r, self.prompt)
 
@@ -342,7 +367,7 @@ class _Judge:
         t, n = self.t, self.n
         canon = self.r.canonical_words(self.words)
         size = int(t["prompt_ngram"])
-        source = tokenize(self.prompt + "\n" + self.release).letter_words().norm
+        source = tokenize(self.prompt + "\n" + self.release).prose_words().norm
         source = self.r.canonical_words(source)
         grams = {tuple(source[i : i + size]) for i in range(len(source) - size + 1)}
         prompt_hits = [i for i in range(n - size + 1) if tuple(canon[i : i + size]) in grams]

@@ -37,14 +37,18 @@ class Tokens:
     ends: tuple[bool, ...]
     pauses: tuple[bool, ...] = ()
 
-    def letter_words(self) -> Tokens:
-        """Only the words with a letter: numbers do not count as words. A break or pause after
-        a dropped number moves to the word before it."""
+    def prose_words(self) -> Tokens:
+        """The words that count: those with a letter, and a lone number in prose ("in 2019",
+        "at 17"). Numbers next to numbers (counting, padding) are not words; a break or pause
+        after a dropped number moves to the word before it."""
         raw: list[str] = []
         ends: list[bool] = []
         pauses: list[bool] = []
+        numeric = [not any(c.isalpha() for c in word) for word in self.raw]
+        last = len(numeric) - 1
         for i, word in enumerate(self.raw):
-            if any(c.isalpha() for c in word):
+            lone = not (i > 0 and numeric[i - 1]) and not (i < last and numeric[i + 1])
+            if not numeric[i] or lone:
                 raw.append(word)
                 ends.append(self.ends[i])
                 pauses.append(self.pauses[i])
