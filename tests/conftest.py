@@ -63,6 +63,36 @@ def tool_env() -> dict[str, str]:
     return env
 
 
+def run_tool(
+    tool: str, cwd: Path, *args: str, check: bool = False, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run one of the venv's commands (``nbgrader``, ``allyship``…) in ``cwd``, as a user would.
+
+    With ``check``, a failure fails the test and shows the command's own error output.
+    """
+    result = subprocess.run(
+        [str(BIN / tool), *args],
+        cwd=cwd,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check:
+        assert result.returncode == 0, f"{tool} {' '.join(args)} failed:\n{result.stderr[-4000:]}"
+    return result
+
+
+def nbgrader(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The real ``nbgrader`` command, run in ``cwd``."""
+    return run_tool("nbgrader", cwd, *args, check=check)
+
+
+def allyship(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The ``allyship`` command, run in ``course`` and pointed at it."""
+    return run_tool("allyship", course, *args, "--course", str(course))
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The book built once per session with the strict README build; returns the HTML folder.

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BIN, tool_env
+from conftest import nbgrader
 
 from allyship.check import find_answer, judge
 from allyship.course import cell_text, load_prompts
@@ -54,21 +53,6 @@ GENUINE = {
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the real ``nbgrader`` command in the course folder."""
-    result = subprocess.run(
-        [str(BIN / "nbgrader"), *args],
-        cwd=course,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if check:
-        assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr[-4000:]}"
-    return result
 
 
 def released(course: Path, assignment: str = ASSIGNMENT) -> dict[str, Any]:

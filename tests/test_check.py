@@ -7,18 +7,16 @@ The agreement test grades the labeled collection ``tests/reflections/`` with the
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BIN, tool_env
+from conftest import nbgrader, run_tool
 from test_autograde import (
     ASSIGNMENT,
     GENUINE,
     answered,
     grades,
-    nbgrader,
     released,
     submit,
 )
@@ -30,17 +28,6 @@ from allyship.nbgrader_plugins import comment_text
 REFLECTIONS = Path(__file__).parent / "reflections"
 
 
-def allyship(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "allyship"), *args],
-        cwd=cwd,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_check_cli_reports_each_prompt(course: Path, tmp_path: Path) -> None:
     nb = released(course)
     untouched = tmp_path / "untouched.ipynb"
@@ -48,7 +35,7 @@ def test_check_cli_reports_each_prompt(course: Path, tmp_path: Path) -> None:
     done = tmp_path / "done.ipynb"
     done.write_text(json.dumps(answered(nb, GENUINE)))
 
-    result = allyship("check", str(untouched), cwd=tmp_path)
+    result = run_tool("allyship", tmp_path, "check", str(untouched), timeout=120)
     assert result.returncode == 1
     prompts = load_prompts(ASSIGNMENT, course)
     for number, prompt in enumerate(prompts, start=1):
@@ -59,7 +46,7 @@ def test_check_cli_reports_each_prompt(course: Path, tmp_path: Path) -> None:
             assert reason in result.stdout
     assert f"{len(prompts)} of {len(prompts)} prompts still need work." in result.stdout
 
-    result = allyship("check", str(done), cwd=tmp_path)
+    result = run_tool("allyship", tmp_path, "check", str(done), timeout=120)
     assert result.returncode == 0, result.stdout
     assert f"All {len(prompts)} prompts are complete." in result.stdout
 
@@ -68,7 +55,7 @@ def test_check_names_a_missing_or_broken_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ not json")
     missing = tmp_path / "missing.ipynb"
-    result = allyship("check", str(broken), str(missing), cwd=tmp_path)
+    result = run_tool("allyship", tmp_path, "check", str(broken), str(missing), timeout=120)
     assert result.returncode == 2
     assert f"{broken}: not valid JSON" in result.stderr
     assert f"{missing}: file not found" in result.stderr
@@ -82,7 +69,7 @@ def test_check_reports_a_deleted_answer_cell(course: Path, tmp_path: Path) -> No
     ]
     path = tmp_path / "introspection.ipynb"
     path.write_text(json.dumps(nb))
-    result = allyship("check", str(path), cwd=tmp_path)
+    result = run_tool("allyship", tmp_path, "check", str(path), timeout=120)
     assert result.returncode == 1
     assert "The answer cell for prompt 2 (Growing instead of doubling down) was deleted" in (
         result.stdout

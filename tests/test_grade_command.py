@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import BIN, copy_course, tool_env
+from conftest import allyship, copy_course
 from nbgrader.api import Gradebook
 
 from allyship.course import Prompt, load_prompts
@@ -36,16 +35,6 @@ SIZE = 32
 DUE = datetime(2026, 11, 20, 17, 0, 0)
 PER_HOUR = 0.25
 GRADED_KINDS = {"complete", "partial", "late", "renamed", "hostile"}
-
-
-def allyship(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "allyship"), *args, "--course", str(course)],
-        capture_output=True,
-        text=True,
-        env=tool_env(),
-        cwd=course,
-    )
 
 
 def add_policy(course: Path, due: str) -> None:

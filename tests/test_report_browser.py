@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from conftest import BIN, copy_course, tool_env
+from conftest import allyship, copy_course
 
 from allyship.instructor.demo import HOSTILE_NAME, canvas_archive, demo_class, write_roster
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ASSIGNMENT = "introspection"
 DUE = datetime(2026, 11, 20, 17, 0, 0)
-
-
-def allyship(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "allyship"), *args, "--course", str(course)],
-        capture_output=True,
-        text=True,
-        env=tool_env(),
-        cwd=course,
-    )
 
 
 @pytest.fixture(scope="module")

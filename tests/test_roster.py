@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from conftest import BIN, tool_env
+from conftest import allyship
 from nbgrader.api import Gradebook
 
 from allyship.instructor.roster import read_roster
 from allyship.nbgrader_support import load_course_config
-
-
-def allyship(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "allyship"), *args, "--course", str(course)],
-        capture_output=True,
-        text=True,
-        env=tool_env(),
-        cwd=course,
-    )
 
 
 def students(course: Path) -> dict[str, object]:

@@ -12,11 +12,10 @@ import csv
 import html
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, tool_env
+from conftest import nbgrader
 from test_autograde import ASSIGNMENT, GENUINE, answered, grades
 
 from allyship.check import find_answer, judge
@@ -26,19 +25,6 @@ from allyship.nbgrader_plugins import comment_text
 pytestmark = pytest.mark.slow
 
 COURSE_ID = "allyship"
-
-
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(BIN / "nbgrader"), *args],
-        cwd=cwd,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr[-4000:]}"
-    return result
 
 
 def student_home(base: Path, name: str, exchange: Path) -> Path:
@@ -65,8 +51,8 @@ def test_full_workflow(course: Path, tmp_path: Path) -> None:
     prompts = load_prompts(ASSIGNMENT, course)
     ids = [p.grade_id for p in prompts]
 
-    run(course, "generate_assignment", ASSIGNMENT, "--force")
-    run(course, "release_assignment", ASSIGNMENT)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    nbgrader(course, "release_assignment", ASSIGNMENT)
 
     one_answer = {ids[0]: GENUINE[ids[0]]}
     markup = "\n\n<script>alert('hi')</script> <b>really</b>"
@@ -75,17 +61,17 @@ def test_full_workflow(course: Path, tmp_path: Path) -> None:
     homes = {}
     for name, answers in plans.items():
         home = homes[name] = student_home(tmp_path / "students", name, exchange)
-        run(home, "fetch_assignment", ASSIGNMENT)
+        nbgrader(home, "fetch_assignment", ASSIGNMENT)
         path = home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         fetched = json.loads(path.read_text())
         path.write_text(json.dumps(answered(fetched, answers)))
-        run(home, "submit", ASSIGNMENT)
+        nbgrader(home, "submit", ASSIGNMENT)
 
-    run(course, "collect", ASSIGNMENT)
+    nbgrader(course, "collect", ASSIGNMENT)
     assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted(plans)
-    run(course, "autograde", ASSIGNMENT)
-    run(course, "generate_feedback", ASSIGNMENT)
-    run(course, "release_feedback", ASSIGNMENT)
+    nbgrader(course, "autograde", ASSIGNMENT)
+    nbgrader(course, "generate_feedback", ASSIGNMENT)
+    nbgrader(course, "release_feedback", ASSIGNMENT)
 
     # the gradebook: per cell score and the rules' reasons as the comment
     totals = {"alice": 3.0, "bob": 0.0, "carol": 1.0}
@@ -102,7 +88,7 @@ def test_full_workflow(course: Path, tmp_path: Path) -> None:
 
     # each student fetches their own feedback and sees scores and reasons
     for name, answers in plans.items():
-        run(homes[name], "fetch_feedback", ASSIGNMENT)
+        nbgrader(homes[name], "fetch_feedback", ASSIGNMENT)
         found = list((homes[name] / ASSIGNMENT / "feedback").glob("*/*.html"))
         assert len(found) == 1, found  # only their own
         page = found[0].read_text(encoding="utf-8")
@@ -122,7 +108,7 @@ def test_full_workflow(course: Path, tmp_path: Path) -> None:
         assert ("familiar accent" in text) == (ids[0] in answers), name
 
     # the export: one row per student with the total
-    run(course, "export", "--to", "grades.csv")
+    nbgrader(course, "export", "--to", "grades.csv")
     rows = list(csv.DictReader((course / "grades.csv").open(encoding="utf-8")))
     exported = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == ASSIGNMENT}
     assert exported == totals
