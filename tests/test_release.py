@@ -16,6 +16,7 @@ import pytest
 from conftest import BIN, REPO, tool_env
 
 from allyship.course import assignments, cell_text, load_prompts, read_notebook_json
+from allyship.reflection.reading import READING_PATH
 
 NAMES = assignments(REPO)
 
@@ -37,6 +38,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from conftest import copy_course
 
     course = copy_course(tmp_path_factory.mktemp("release") / "course")
+    reading_before = READING_PATH.read_bytes()
     result = subprocess.run(
         [str(BIN / "allyship"), "release", "--course", str(course)],
         env=tool_env(),
@@ -45,6 +47,8 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # A copy without book/ must not overwrite the course reading that copy checks compare with.
+    assert READING_PATH.read_bytes() == reading_before
     return course
 
 

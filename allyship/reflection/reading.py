@@ -123,8 +123,8 @@ def bloom_filter(hashes: set[int], rules: Rules = RULES) -> dict[str, Any]:
 
 
 def build_fingerprints(root: Path | str, previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Fingerprints of the essay and the book's prose. Keeps ``previous``'s essay filter when
-    the essay is not on this machine."""
+    """Fingerprints of the essay and the book's prose. Keeps ``previous``'s filter of a source
+    that is not here (the essay lives outside the repository; a course copy may have no book)."""
     root = Path(root)
     sources: dict[str, Any] = {}
     essay = find_essay(root)
@@ -132,7 +132,10 @@ def build_fingerprints(root: Path | str, previous: dict[str, Any] | None = None)
         sources["essay"] = bloom_filter(text_shingles([essay.read_text(encoding="utf-8")]))
     elif previous and "essay" in previous.get("sources", {}):
         sources["essay"] = previous["sources"]["essay"]
-    sources["book"] = bloom_filter(text_shingles(book_texts(root)))
+    if (root / "book").is_dir():
+        sources["book"] = bloom_filter(text_shingles(book_texts(root)))
+    elif previous and "book" in previous.get("sources", {}):
+        sources["book"] = previous["sources"]["book"]  # a course copy without the book
     return {
         "version": 1,
         "about": "Bloom filters of hashed word shingles of the course reading; "
