@@ -3,8 +3,9 @@
 The collection holds our own writing: genuine reflections in many voices and styles, and the
 ways people game a completion grader. ``dev.jsonl`` was used while building the rules;
 ``heldout.jsonl`` was written at the same time and never tuned on; ``blind.jsonl`` was written
-later by someone who never saw the rules (its misses then drove general changes, so it is no
-longer blind). Rates print per split; the thresholds hold over all splits combined.
+later by someone who never saw the rules, and ``blind2.jsonl`` after that (the misses of each
+then drove general changes, so neither is blind any more). Rates print per split; the thresholds
+hold over all splits combined.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from allyship.reflection.text import tokenize
 REPO = Path(__file__).resolve().parent.parent
 COLLECTION = REPO / "tests" / "reflections"
 GENUINE_PREFIX = "genuine_"
+OTHER_LANGUAGE_PREFIX = "other_language"
 SENTENCE = re.compile(r"^[A-Z][^{}]*[.!?]$")
-SPLITS = ("dev", "heldout", "blind")
+SPLITS = ("dev", "heldout", "blind", "blind2")
 GROUPS = {"complete": "genuine", "flagged": "other_language", "incomplete": "gaming"}
 
 
@@ -87,7 +89,8 @@ def test_collection_is_well_formed() -> None:
         assert item["grade_id"] in PROMPTS, f"{where}: unknown prompt {item['grade_id']}"
         assert PROMPTS[item["grade_id"]].assignment == item["assignment"], where
         assert item["expected"] in GROUPS, where
-        assert (item["kind"] == "other_language") == (item["expected"] == "flagged"), where
+        foreign = item["kind"].startswith(OTHER_LANGUAGE_PREFIX)
+        assert foreign == (item["expected"] == "flagged"), where
         if item["expected"] == "complete":
             assert item["kind"].startswith(GENUINE_PREFIX), where
     genuine_prompts = {i["grade_id"] for i in ITEMS if group(i) == "genuine"}
@@ -157,7 +160,7 @@ def test_reasons_speak_to_the_student() -> None:
 
 def test_other_language_is_never_a_zero_when_long_enough() -> None:
     for item in ITEMS:
-        if item["kind"] == "other_language":
+        if item["kind"].startswith(OTHER_LANGUAGE_PREFIX):
             verdict = judge(item)
             assert verdict.credit == 1.0 and verdict.status == "flagged", item["id"]
             assert "instructor" in verdict.reasons[0]
@@ -371,3 +374,77 @@ def test_clearly_other_domain_text_is_off_topic() -> None:
         "on buttered toast, with tomatoes roasted in the oven for twenty minutes."
     )
     assert roots(recipe).checks == ("off_topic",)
+
+
+# Texts below are written for these tests in languages without a word list in rules.json.
+SHONA = (
+    "Pandakanga ndiri mudiki, vabereki vangu vaigara vachiti vanhu vanobva kune dzimwe nyika "
+    "vane usimbe uye havadi kushanda. Ndakakura ndichitenda izvozvo pasina kufunga. Kuchikoro "
+    "vadzidzisi vaitaura zvakafanana, uye paterevhizheni vanhu ava vairatidzwa sembavha. Nhasi "
+    "ndinoona kuti pfungwa iyoyo yakabva kumhuri yangu nekunharaunda. Svondo rakapera, pabasa "
+    "rangu, mumwe mushandi mutsva akauya achibva kuMozambique, uye ndakafunga pakarepo kuti "
+    "aizononoka. Asi akashanda zvakanaka kupfuura isu tose. Ndakanyara, uye ndakaziva kuti "
+    "ndinofanira kuchinja maonero angu."
+)
+MAORI = (
+    "I toku tamarikitanga, i kii tonu oku matua ko nga tangata no etahi atu whenua he mangere, "
+    "kaore hoki e pai ki te mahi. I tipu ake ahau me te whakapono ki tera whakaaro. I te kura he "
+    "rite tonu nga kupu a nga kaiako, a i runga i te pouaka whakaata i whakaaturia aua tangata he "
+    "tahae. Inaianei kua kite ahau no toku whanau me toku hapori tera whakaaro. I tera wiki, i "
+    "toku mahi, i tae mai tetahi kaimahi hou no Tonga, a i whakaaro tonu ahau ka tomuri ia. "
+    "Engari he pai ake tana mahi i a matou katoa. I whakama ahau, a kua mohio ahau me "
+    "whakarereke toku titiro."
+)
+
+
+@pytest.mark.parametrize("text", [SHONA, MAORI], ids=["shona", "maori"])
+def test_a_language_without_a_word_list_or_accents_is_credited(text: str) -> None:
+    verdict = roots(text)
+    assert verdict.status == "flagged" and verdict.credit == 1.0, verdict
+
+
+def test_talking_about_the_task_in_other_words_is_not_own_words() -> None:
+    text = (
+        "Basically this question wants me to consider a time when a person I know well, maybe a "
+        "relative or a colleague, did or said something that hurt other people. It asks me to "
+        "explain how I acted right then, whether I spoke up or kept quiet, and then it wants me "
+        "to reflect on what that reaction or that quiet shows about the kind of person I am. It "
+        "is a question about holding the people near us to account when they do harm."
+    )
+    verdict = evaluate(text, PROMPTS["accountability_close"].rule_settings())
+    assert verdict.checks == ("prompt_copy",) and verdict.credit == 0.0
+
+
+def test_maxims_addressed_to_you_are_generic() -> None:
+    text = (
+        "Honesty costs nothing but is worth everything. Treat others the way you want to be "
+        "treated. What you allow is what will continue. Be kind whenever possible, and it is "
+        "always possible. Your actions speak louder than your words. Respect is earned, never "
+        "given. Never let anyone dim your light. Choose the hard right over the easy wrong. "
+        "The way you treat people who can do nothing for you shows who you really are."
+    )
+    verdict = evaluate(text, PROMPTS["accountability_standard"].rule_settings())
+    assert verdict.checks == ("generic",) and verdict.credit == 0.0
+
+
+def test_a_reflection_for_another_field_is_off_topic() -> None:
+    text = (
+        "This sprint I finally understood recursion. My first attempt at the tree traversal kept "
+        "overflowing the stack, so my mentor showed me how to use the debugger and step through "
+        "each call. I wrote unit tests for the edge cases, refactored the function into two "
+        "smaller ones, and the pull request was merged on Friday. Next sprint I want to learn "
+        "more SQL, because my queries against the database are slow and I still copy too much "
+        "code from Stack Overflow without reading it."
+    )
+    assert roots(text).checks == ("off_topic",)
+
+
+def test_capitals_left_inside_sentences_by_shuffling_are_salad() -> None:
+    text = (
+        "school from grew I believing My that benefits were people on lazy. repeated I dad it "
+        "and The kids it laughed at at. still It notice I when judge I someone, But in shop the "
+        "queue at I it. That the from came papers my read dad we that, So notice try I and now "
+        "it stop. When habits old are family hard with, In way the talks everyone, I want change "
+        "to this habit and listen more people to who benefits on live actually."
+    )
+    assert roots(text).checks == ("word_salad",)

@@ -69,7 +69,7 @@ def assert_parity(cases: list[tuple[str, dict]], labels: list[str]) -> None:
 
 def collection() -> list[dict]:
     items = []
-    for split in ("dev", "heldout", "blind"):
+    for split in ("dev", "heldout", "blind", "blind2"):
         path = REPO / "tests" / "reflections" / f"{split}.jsonl"
         items += [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
     return items
@@ -99,6 +99,11 @@ TRICKY = [
     "The the the of of of. A a a? I I I! " * 20,
     "1 2 3 4 5 🙂 " * 30 + "I listen, and I learn: (sometimes) — not always / often.",
     "Pause, pause: after 42, a number; 7. Then words - dashes – and “quotes” «too» • bullet | bar",
+    "Ndakakura ndichitenda izvozvo pasina kufunga uye vanhu vaitaura zvakafanana. " * 12,
+    "I te kura he rite tonu nga kupu a nga kaiako, a i kite ahau no toku whanau. " * 8,
+    "said it At the dinner But I the of We to my Uncle In family quiet was The end. " * 8,
+    "This question wants me to consider whether I would speak up. It asks me to explain. " * 6,
+    "Your actions speak louder than your words. Be kind to everyone you meet today. " * 8,
 ]
 
 

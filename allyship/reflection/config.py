@@ -30,6 +30,9 @@ class Rules:
         self.lorem_words = frozenset(data["lorem_words"])
         self.generic_words = frozenset(data["generic_words"])
         self.generic_phrases = [tuple(p.split()) for p in data["generic_phrases"]]
+        self.meta_phrases = [tuple(p.split()) for p in data["meta_phrases"]]
+        self.second_person = frozenset(data["second_person"])
+        self.english_suffixes = tuple(data["english_suffixes"])
         self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]
         self.other_languages = {k: frozenset(v) for k, v in sorted(data["other_languages"].items())}
@@ -68,6 +71,29 @@ class Rules:
     @cached_property
     def task_stems(self) -> frozenset[str]:
         return self.stems(self.data["task_words"])
+
+    @cached_property
+    def meta_stems(self) -> frozenset[str]:
+        """Words that describe what a task asks for ("asks me to consider a specific example")."""
+        return self.stems(self.data["meta_words"])
+
+    @cached_property
+    def english_words(self) -> frozenset[str]:
+        """Every English word the rules know, to tell English word lists from another language."""
+        lists = ("function_words", "common_words", "first_person", "second_person",
+                 "experience_words", "generic_words", "theme_words", "social_words",
+                 "task_words", "meta_words")  # fmt: skip
+        words = {w for name in lists for w in self.data[name]}
+        for domain in self.data["domains"].values():
+            words.update(domain)
+        return frozenset(words)
+
+    @cached_property
+    def domain_stems(self) -> frozenset[str]:
+        """Vocabulary of other fields (clinical, code, maths, games, sport, products, recipes...),
+        minus anything the course's own field shares with them."""
+        stems = self.stems(w for words in self.data["domains"].values() for w in words)
+        return stems - self.topic_stems
 
     @cached_property
     def experience_stems(self) -> frozenset[str]:

@@ -199,6 +199,9 @@ function prepare(cfg) {
     loremWords: set(cfg.lorem_words),
     genericWords: set(cfg.generic_words),
     genericPhrases: cfg.generic_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
+    metaPhrases: cfg.meta_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
+    secondPerson: set(cfg.second_person),
+    englishSuffixes: cfg.english_suffixes,
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
     otherLanguages,
@@ -210,9 +213,24 @@ function prepare(cfg) {
     themeStems,
     topicStems: new Set([...themeStems, ...cfg.social_words.map(stemOf)]),
     taskStems: new Set(cfg.task_words.map(stemOf)),
+    metaStems: new Set(cfg.meta_words.map(stemOf)),
     experienceStems: new Set(cfg.experience_words.map(stemOf)),
     promptCache: new Map(),
   };
+  const english = new Set();
+  for (const name of ["function_words", "common_words", "first_person", "second_person", "experience_words",
+    "generic_words", "theme_words", "social_words", "task_words", "meta_words"]) {
+    for (const w of cfg[name]) english.add(w);
+  }
+  for (const words of Object.values(cfg.domains)) for (const w of words) english.add(w);
+  r.englishWords = english;
+  r.domainStems = new Set();
+  for (const words of Object.values(cfg.domains)) {
+    for (const w of words) {
+      const s = stemOf(w);
+      if (!r.topicStems.has(s)) r.domainStems.add(s);
+    }
+  }
   r.canonicalWords = (words) => words.map((w) => (Object.hasOwn(r.canonical, w) ? r.canonical[w] : w));
   prepared.set(cfg, r);
   return r;
@@ -242,6 +260,16 @@ function runs(n, starts, size, minRun) {
     i = j;
   }
   return marks;
+}
+
+/** Where one of `phrases` (arrays of words) starts in `words`. */
+function phraseStarts(words, phrases) {
+  const byFirst = new Map();
+  for (const p of phrases) {
+    if (!byFirst.has(p[0])) byFirst.set(p[0], []);
+    byFirst.get(p[0]).push(p);
+  }
+  return words.map((w, i) => (byFirst.get(w) || []).some((p) => p.every((pw, j) => words[i + j] === pw)));
 }
 
 class Judge {
@@ -317,9 +345,11 @@ class Judge {
     if (english < t.english_min_function_ratio * k) {
       if (other >= t.other_language_min_ratio * k) return this.otherLanguage(n, "other_language");
       if (this.accentShare(kept) >= t.other_language_min_accent_share) return this.otherLanguage(n, "unrecognised");
+      if (this.foreignShapes(kept)) return this.otherLanguage(n, "unrecognised");
       return this.result("incomplete", ["word_list"], 0);
     }
     if (other >= t.other_language_min_ratio * k && other > english) return this.otherLanguage(n, "other_language");
+    if (this.foreignShapes(kept)) return this.otherLanguage(n, "unrecognised");
     if (n < this.minimum) return this.result("incomplete", ["too_short"], n);
     const distinct = new Set(this.words).size;
     if (distinct < Math.ceil(this.minimum * t.min_distinct_ratio)) {
@@ -336,7 +366,7 @@ class Judge {
     if (own >= this.minimum) return this.engagement(own);
     let [code, covered] = causes[0];
     for (const [c, v] of causes) if (v > covered) [code, covered] = [c, v];
-    if (n - own >= t.copy_flag_max_share * n) return this.result("incomplete", [code], own, { covered });
+    if (n - own >= t.copy_flag_max_share * n || own < t.copy_flag_min_own_fraction * this.minimum) return this.result("incomplete", [code], own, { covered });
     const verdict = this.engagement(own);
     if (verdict.status === "incomplete") return verdict;
     return this.result("flagged", [code + "_small"], own, { covered });
@@ -344,10 +374,20 @@ class Judge {
 
   engagement(own) {
     const t = this.t;
-    const density = this.topicDensity();
-    if (density < t.off_topic_max_density) return this.result("incomplete", ["off_topic"], own);
+    const [density, domain, domainCount] = this.topicDensity();
+    if (
+      density < t.off_topic_max_density ||
+      (domain >= t.domain_min_share && domain >= density * t.domain_topic_ratio && domainCount >= t.domain_min_count)
+    ) {
+      return this.result("incomplete", ["off_topic"], own);
+    }
     const [firstPerson, personal, generic] = this.personalAndGeneric();
-    if (firstPerson === 0 && personal < t.weak_personal_per100) return this.result("incomplete", ["generic"], own);
+    if (
+      firstPerson === 0 &&
+      (personal < t.weak_personal_per100 || (this.count(this.r.secondPerson) * 100) / this.n >= t.second_person_max_per100)
+    ) {
+      return this.result("incomplete", ["generic"], own);
+    }
     if (
       personal < t.personal_min_per100 ||
       (generic >= t.generic_max_per100 && generic >= personal * t.generic_dominates_ratio)
@@ -444,6 +484,21 @@ class Judge {
     return Math.max(0, ...counts);
   }
 
+  foreignShapes(words) {
+    const r = this.r;
+    const t = this.t;
+    const longer = words.filter((w) => cpLen(w) >= t.foreign_min_word_length);
+    if (!longer.length) return false;
+    let english = 0;
+    for (const w of longer) if (r.englishWords.has(w) || r.englishSuffixes.some((s) => w.endsWith(s))) english += 1;
+    let open = 0;
+    for (const w of words) {
+      const chars = Array.from(w);
+      if (r.vowels.has(chars[chars.length - 1])) open += 1;
+    }
+    return english <= t.foreign_max_english_share * longer.length && open >= t.foreign_min_open_share * words.length;
+  }
+
   accentShare(words) {
     let letters = 0;
     let accented = 0;
@@ -535,22 +590,29 @@ class Judge {
     const t = this.t;
     const n = this.n;
     const prompt = this.stemsOf(this.prompt + "\n" + this.release);
+    const metaAt = phraseStarts(this.words, r.metaPhrases);
     const marks = new Array(n).fill(false);
     let start = 0;
     for (let i = 0; i < n; i++) {
       if (!(this.tokens.ends[i] || i === n - 1)) continue;
       let content = 0;
       let echoed = 0;
+      let meta = 0;
+      let isMeta = false;
       for (let j = start; j <= i; j++) {
+        if (metaAt[j]) isMeta = true;
         const w = this.words[j];
         if (r.functionWords.has(w) || r.commonWords.has(w)) continue;
         content += 1;
         const s = r.stem(w);
         if (prompt.has(s) || r.taskStems.has(s)) echoed += 1;
+        else if (r.metaStems.has(s)) meta += 1;
       }
-      if (content >= t.echo_min_content && echoed >= t.echo_min_share * content) {
-        for (let j = start; j <= i; j++) marks[j] = true;
+      let restated = content >= t.echo_min_content && echoed >= t.echo_min_share * content;
+      if (!restated && content >= t.echo_meta_min_content && isMeta) {
+        restated = echoed + meta >= t.echo_meta_min_share * content;
       }
+      if (restated) for (let j = start; j <= i; j++) marks[j] = true;
       start = i + 1;
     }
     return marks;
@@ -607,6 +669,20 @@ class Judge {
         }
       }
     }
+    return count + this.innerCapitals();
+  }
+
+  innerCapitals() {
+    const { raw, ends, pauses } = this.tokens;
+    const fw = this.r.functionWords;
+    let count = 0;
+    for (let i = 1; i < this.n; i++) {
+      const word = raw[i];
+      if (ends[i - 1] || pauses[i - 1] || !fw.has(this.words[i])) continue;
+      if (this.r.firstPerson.has(this.words[i]) || !(word[0] >= "A" && word[0] <= "Z")) continue;
+      const rest = word.slice(1);
+      if (rest === rest.toLowerCase()) count += 1;
+    }
     return count;
   }
 
@@ -614,11 +690,15 @@ class Judge {
     const r = this.r;
     const content = [];
     for (const w of this.words) if (!r.functionWords.has(w) && !r.commonWords.has(w)) content.push(r.stem(w));
-    if (!content.length) return 0.0;
+    if (!content.length) return [0.0, 0.0, 0];
     const prompt = this.promptStems();
     let hits = 0;
-    for (const s of content) if (r.topicStems.has(s) || prompt.has(s)) hits += 1;
-    return hits / content.length;
+    let other = 0;
+    for (const s of content) {
+      if (r.topicStems.has(s) || prompt.has(s)) hits += 1;
+      if (r.domainStems.has(s) && !prompt.has(s)) other += 1;
+    }
+    return [hits / content.length, other / content.length, other];
   }
 
   personalAndGeneric() {
@@ -628,16 +708,7 @@ class Judge {
     let personal = firstPerson;
     for (const w of this.words) if (!r.firstPerson.has(w) && r.experienceStems.has(r.stem(w))) personal += 1;
     let generic = this.count(r.genericWords);
-    const byFirst = new Map();
-    for (const p of r.genericPhrases) {
-      if (!byFirst.has(p[0])) byFirst.set(p[0], []);
-      byFirst.get(p[0]).push(p);
-    }
-    this.words.forEach((w, i) => {
-      for (const p of byFirst.get(w) || []) {
-        if (p.every((pw, j) => this.words[i + j] === pw)) generic += 1;
-      }
-    });
+    for (const hit of phraseStarts(this.words, r.genericPhrases)) if (hit) generic += 1;
     return [firstPerson, (personal * 100) / n, (generic * 100) / n];
   }
 }

@@ -144,9 +144,13 @@ class _Judge:
                 return self._other_language(n, "other_language")
             if self._accent_share(kept) >= t["other_language_min_accent_share"]:
                 return self._other_language(n, "unrecognised")
+            if self._foreign_shapes(kept):
+                return self._other_language(n, "unrecognised")
             return self._result("incomplete", ["word_list"], 0)
         if other >= t["other_language_min_ratio"] * k and other > english:
             return self._other_language(n, "other_language")
+        if self._foreign_shapes(kept):  # short words that look like English ("i", "he", "no")
+            return self._other_language(n, "unrecognised")
         if n < self.minimum:
             return self._result("incomplete", ["too_short"], n)
         distinct = len(set(self.words))
@@ -166,9 +170,11 @@ class _Judge:
         if own >= self.minimum:
             return self._engagement(own)
         code, covered = max(causes, key=lambda c: c[1])
-        if n - own >= t["copy_flag_max_share"] * n:
+        if n - own >= t["copy_flag_max_share"] * n or (
+            own < t["copy_flag_min_own_fraction"] * self.minimum
+        ):
             return self._result("incomplete", [code], own, covered=covered)
-        # A few echoed phrases tipped it under the minimum: credit, let the instructor look.
+        # A few echoed phrases tipped it a little under the minimum: credit, the instructor looks.
         verdict = self._engagement(own)
         if verdict.status == "incomplete":
             return verdict
@@ -181,11 +187,19 @@ class _Judge:
         a text with a few more is credited and flagged, because a genuine answer may use its own
         vocabulary."""
         t = self.t
-        density = self._topic_density()
-        if density < t["off_topic_max_density"]:
+        density, domain, domain_count = self._topic_density()
+        if density < t["off_topic_max_density"] or (
+            domain >= t["domain_min_share"]
+            and domain >= density * t["domain_topic_ratio"]
+            and domain_count >= t["domain_min_count"]
+        ):
             return self._result("incomplete", ["off_topic"], own)
         first_person, personal, generic = self._personal_and_generic()
-        if first_person == 0 and personal < t["weak_personal_per100"]:
+        if first_person == 0 and (
+            personal < t["weak_personal_per100"]
+            or self._count(self.r.second_person) * 100 / self.n >= t["second_person_max_per100"]
+        ):
+            # Nothing about the writer, or maxims addressed to "you": not a personal answer.
             return self._result("incomplete", ["generic"], own)
         dominated = generic >= personal * t["generic_dominates_ratio"]
         if personal < t["personal_min_per100"] or (
@@ -277,6 +291,20 @@ class _Judge:
                 counts[index] += 1
         return max(counts, default=0)
 
+    def _foreign_shapes(self, words: list[str]) -> bool:
+        """Words that are mostly not English (not in any of the rules' English lists, no
+        English ending) and mostly end in a vowel, like the syllables of Bantu or Austronesian
+        languages: another language, even one without accents or a word list here. English
+        word lists are made of English words; mashing was ruled out before."""
+        r, t = self.r, self.t
+        longer = [w for w in words if len(w) >= t["foreign_min_word_length"]]  # short ones are
+        if not longer:  # shared by too many languages ("a", "i", "no", "he") to tell them apart
+            return False
+        english = sum(1 for w in longer if w in r.english_words or w.endswith(r.english_suffixes))
+        open_ = sum(1 for w in words if w[-1] in r.vowels)
+        unknown = english <= t["foreign_max_english_share"] * len(longer)
+        return unknown and open_ >= t["foreign_min_open_share"] * len(words)
+
     def _accent_share(self, words: list[str]) -> float:
         """Share of letters outside ASCII: English barely uses them, most other languages do."""
         letters = accented = 0
@@ -346,16 +374,22 @@ class _Judge:
         r, t, n = self.r, self.t, self.n
         task = _task_stems(r, self.prompt, self.release)
         skip = r.function_words | r.common_words
+        meta_at = _phrase_starts(self.words, r.meta_phrases)
         marks = [False] * n
         start = 0
         for i in range(n):
             if not (self.tokens.ends[i] or i == n - 1):
                 continue
             content = [r.stem(w) for w in self.words[start : i + 1] if w not in skip]
+            size = len(content)
             echoed = sum(1 for s in content if s in task)
-            if len(content) >= t["echo_min_content"] and echoed >= t["echo_min_share"] * len(
-                content
-            ):
+            restated = size >= t["echo_min_content"] and echoed >= t["echo_min_share"] * size
+            if not restated and size >= t["echo_meta_min_content"] and any(meta_at[start : i + 1]):
+                # Talk about the task ("the question wants me to...") paraphrases the prompt
+                # in words of its own: here, words describing a task count as restating too.
+                echoed += sum(1 for s in content if s not in task and s in r.meta_stems)
+                restated = echoed >= t["echo_meta_min_share"] * size
+            if restated:
                 for j in range(start, i + 1):
                     marks[j] = True
             start = i + 1
@@ -408,18 +442,41 @@ class _Judge:
                 if hit:
                     count += 1
                     break
+        return count + self._inner_capitals()
+
+    def _inner_capitals(self) -> int:
+        """Function words written with a capital inside a sentence ("of At", "it But"): the
+        trace of sentence starts moved by shuffling. After punctuation (a quote, a colon, a
+        dash) a capital is normal; "I" always has one."""
+        raw, words, ends, pauses = self.tokens.raw, self.words, self.tokens.ends, self.tokens.pauses
+        function_words, first_person = self.r.function_words, self.r.first_person
+        count = 0
+        for i in range(1, self.n):
+            word = raw[i]
+            if ends[i - 1] or pauses[i - 1] or words[i] not in function_words:
+                continue
+            if words[i] in first_person or not "A" <= word[0] <= "Z":
+                continue
+            if word[1:] == word[1:].lower():
+                count += 1
         return count
 
-    def _topic_density(self) -> float:
-        """Share of content words that belong to the course's themes, to the wider field of
-        people, relations, power, feelings and judgement, or to the prompt."""
+    def _topic_density(self) -> tuple[float, float, int]:
+        """Shares of content words that belong to the course's themes, to the wider field of
+        people, relations, power, feelings and judgement, or to the prompt; and of those that
+        belong to another field's vocabulary (clinical, code, maths, games, recipes...) and
+        not to the prompt. A text with more of another field than of this one is about that
+        field: a reflection for another course, a review, a recipe."""
         r = self.r
         skip = r.function_words | r.common_words
         content = [r.stem(w) for w in self.words if w not in skip]
         if not content:
-            return 0.0
-        topical = r.topic_stems | self._prompt_stems()
-        return sum(1 for s in content if s in topical) / len(content)
+            return 0.0, 0.0, 0
+        prompt = self._prompt_stems()
+        topical = r.topic_stems | prompt
+        hits = sum(1 for s in content if s in topical)
+        other = sum(1 for s in content if s in r.domain_stems and s not in prompt)
+        return hits / len(content), other / len(content), other
 
     def _personal_and_generic(self) -> tuple[int, float, float]:
         """First-person words; per 100 words, first-person and lived-experience words and
@@ -429,14 +486,7 @@ class _Judge:
         personal = first_person + sum(
             1 for w in self.words if w not in r.first_person and r.stem(w) in r.experience_stems
         )
-        generic = self._count(r.generic_words)
-        by_first: dict[str, list[tuple[str, ...]]] = {}
-        for phrase in r.generic_phrases:
-            by_first.setdefault(phrase[0], []).append(phrase)
-        for i, w in enumerate(self.words):
-            for phrase in by_first.get(w, ()):
-                if self.words[i : i + len(phrase)] == phrase:
-                    generic += 1
+        generic = self._count(r.generic_words) + sum(_phrase_starts(self.words, r.generic_phrases))
         return first_person, personal * 100 / n, generic * 100 / n
 
 
@@ -452,6 +502,19 @@ def _prompt_stems(rules: Rules, prompt: str) -> frozenset[str]:
     """Stems of the prompt's content words (the same few prompts recur in every run)."""
     skip = rules.function_words | rules.common_words
     return rules.stems(w for w in tokenize(prompt).norm if w not in skip)
+
+
+def _phrase_starts(words: tuple[str, ...], phrases: list[tuple[str, ...]]) -> list[bool]:
+    """Where one of ``phrases`` starts in ``words``."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    out = [False] * len(words)
+    for i, w in enumerate(words):
+        for phrase in by_first.get(w, ()):
+            if words[i : i + len(phrase)] == phrase:
+                out[i] = True
+    return out
 
 
 def _runs(n: int, starts: list[int], size: int, min_run: int) -> list[bool]:
