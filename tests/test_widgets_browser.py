@@ -192,8 +192,9 @@ def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> 
     first = prompts[0]
     entry = _entry(page, first.grade_id)
     verdict = entry.locator("[data-role=verdict]")
-    assert verdict.get_attribute("data-status") == "incomplete"
-    assert evaluate("", first.rule_settings()).reasons[0] in verdict.inner_text()
+    # Before the learner writes anything: an invitation, not a red "incomplete".
+    assert verdict.get_attribute("data-status") == "not-started"
+    assert "Not started" in verdict.inner_text()
 
     entry.locator("textarea").fill("I used to think so.")
     expected_short = evaluate("I used to think so.", first.rule_settings())

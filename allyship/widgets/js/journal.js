@@ -10,6 +10,8 @@ const STATUS_LABELS = {
   flagged: "Complete, marked for a closer look by an instructor",
 };
 
+const NOT_STARTED = "Not started. As you write, the grader's completion check appears here.";
+
 function journalVerdict(model, prompt, text) {
   const verdict = evaluate(text, prompt.settings, model.get("rules_config"), model.get("reading"));
   return {
@@ -39,7 +41,7 @@ function journalMarkdown(model) {
     const text = (entries[prompt.grade_id] || "").trim();
     lines.push(text || "*(not written yet)*", "");
     const verdict = verdicts[prompt.grade_id];
-    if (verdict) {
+    if (verdict && text) {
       lines.push(`*Self-check: ${STATUS_LABELS[verdict.status] || verdict.status}. ${verdict.reasons.join(" ")}*`, "");
     }
   }
@@ -69,7 +71,12 @@ function render({ model, el }) {
     const verdict = journalVerdict(model, prompt, text);
     view.count.textContent = `${verdict.words} ${verdict.words === 1 ? "word" : "words"}` +
       (prompt.settings.min_words ? ` (at least ${prompt.settings.min_words})` : "");
-    if (announce) {
+    if (announce && !text.trim()) {
+      // Nothing written yet: an invitation, not a red "incomplete" before the learner starts.
+      view.verdict.dataset.status = "not-started";
+      view.verdict.className = "ally-feedback ally-verdict ally-status-not-started";
+      setLive(view.verdict, h("p", {}, NOT_STARTED));
+    } else if (announce) {
       view.verdict.dataset.status = verdict.status;
       view.verdict.className = `ally-feedback ally-verdict ally-status-${verdict.status}`;
       setLive(
