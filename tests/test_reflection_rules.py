@@ -3,9 +3,10 @@
 The collection holds our own writing: genuine reflections in many voices and styles, and the
 ways people game a completion grader. ``dev.jsonl`` was used while building the rules;
 ``heldout.jsonl`` was written at the same time and never tuned on; ``blind.jsonl`` was written
-later by someone who never saw the rules, and ``blind2.jsonl`` after that (the misses of each
-then drove general changes, so neither is blind any more). Rates print per split; the thresholds
-hold over all splits combined.
+later by someone who never saw the rules, then ``blind2.jsonl`` and ``blind3.jsonl`` (the misses
+of each then drove general changes, so none is blind any more). Every ``*.jsonl`` in the folder
+is loaded, so a new split counts as soon as it lands. Rates print per split; the thresholds hold
+over all splits combined.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ COLLECTION = REPO / "tests" / "reflections"
 GENUINE_PREFIX = "genuine_"
 OTHER_LANGUAGE_PREFIX = "other_language"
 SENTENCE = re.compile(r"^[A-Z][^{}]*[.!?]$")
-SPLITS = ("dev", "heldout", "blind", "blind2")
+SPLITS = tuple(sorted(p.stem for p in COLLECTION.glob("*.jsonl")))
+#: splits whose genuine items are named by writing style ("esl", "slang"), without the prefix
+STYLE_NAMED_SPLITS = {"blind3"}
 GROUPS = {"complete": "genuine", "flagged": "other_language", "incomplete": "gaming"}
 
 
@@ -91,7 +94,7 @@ def test_collection_is_well_formed() -> None:
         assert item["expected"] in GROUPS, where
         foreign = item["kind"].startswith(OTHER_LANGUAGE_PREFIX)
         assert foreign == (item["expected"] == "flagged"), where
-        if item["expected"] == "complete":
+        if item["expected"] == "complete" and item["split"] not in STYLE_NAMED_SPLITS:
             assert item["kind"].startswith(GENUINE_PREFIX), where
     genuine_prompts = {i["grade_id"] for i in ITEMS if group(i) == "genuine"}
     assert genuine_prompts == set(PROMPTS), "every prompt needs genuine reflections"
@@ -448,3 +451,95 @@ def test_capitals_left_inside_sentences_by_shuffling_are_salad() -> None:
         "to this habit and listen more people to who benefits on live actually."
     )
     assert roots(text).checks == ("word_salad",)
+
+
+# -- summaries, impersonal answers, the course's subject, answers addressed to "you" -----------
+# Texts below are written for these tests (not taken from the collection); they are short, so
+# the prompts' minimum is set to 40 words.
+def short(grade_id: str) -> dict:
+    return PROMPTS[grade_id].rule_settings() | {"min_words": 40}
+
+
+def test_an_impersonal_summary_of_the_reading_is_incomplete() -> None:
+    text = (
+        "The essay argues that an ally is someone who supports a movement rather than leads it. "
+        "The author describes how a profile badge or a single post can stand in for real work, "
+        "and it suggests that people check what they excuse in their own families. It also "
+        "notes that harm said in private rooms still travels. Finally the writer states that "
+        "the label is given by the people one supports and cannot be claimed."
+    )
+    verdict = evaluate(text, short("listening_earn"))
+    assert verdict.checks == ("summary",) and verdict.credit == 0.0
+    assert "summarises the reading" in verdict.reasons[0]
+
+
+def test_a_summary_followed_by_a_personal_answer_is_credited() -> None:
+    text = (
+        "The chapter explains that keeping quiet is heard as agreement, and it argues that what "
+        "we excuse in people we love says something about us. I saw this at my cousin's wedding "
+        "last spring. My uncle made a crude joke about the bride's Nigerian family and the whole "
+        "table laughed. I looked at my phone and said nothing. The next morning I phoned him and "
+        "told him it embarrassed me, and he went quiet, then said he had not thought about it."
+    )
+    verdict = evaluate(text, short("accountability_close"))
+    assert verdict.status == "complete", verdict
+
+
+def test_a_reflection_that_never_mentions_its_writer_is_at_most_flagged() -> None:
+    text = (
+        "At the staff barbecue a supervisor kept calling the new cleaner by a nickname that "
+        "mocked her accent. Everyone around the grill laughed, including the person who had "
+        "hired her. Nobody said anything that afternoon. The next day she asked to move to the "
+        "night shift, and the team lost the one worker who always stayed late to help."
+    )
+    verdict = evaluate(text, short("accountability_close"))
+    assert verdict.status == "flagged" and verdict.credit == 1.0, verdict
+    assert "impersonal" in verdict.checks
+
+
+def test_a_second_person_reflection_about_real_moments_is_not_a_zero() -> None:
+    text = (
+        "You grow up in a house where your dad calls the family next door scroungers, and you "
+        "believe him because he is your dad. Then at sixteen you get a weekend job at the "
+        "supermarket, and the woman who trains you turns out to be the mum from next door. She "
+        "was patient, funny and worked two jobs. You went home that night and could not look "
+        "at your dad the same way. You still hear his voice when a customer pays with vouchers, "
+        "and you have to stop and remind yourself what you saw."
+    )
+    verdict = evaluate(text, short("introspection_roots"))
+    assert verdict.credit == 1.0 and verdict.status == "flagged", verdict
+    assert "second_person" in verdict.checks
+
+
+def test_a_reflection_for_another_course_is_not_complete() -> None:
+    physics = (
+        "In this week's physics lab my partner and I measured the acceleration of a trolley "
+        "rolling down a ramp. Our first graph was a mess because I started the timer late every "
+        "time, and I tried to blame the light gates. Once I let my partner run the timer the "
+        "points lined up and we got a value close to the textbook one. I learned that I rush "
+        "when I am nervous, and next time I will repeat each run before I plot anything."
+    )
+    assert evaluate(physics, short("introspection_roots")).checks == ("off_topic",)
+    friendship = (
+        "Last month I argued with my best friend about a trip we had talked about together for a "
+        "year. She cancelled two days before, and I told her she always lets people down. I was "
+        "angry and I wanted her to feel as bad as I did. A week later her sister told me their "
+        "father had been very ill the whole time. I felt awful. I called her, said sorry, and "
+        "listened for an hour. I learned that I decide what someone means before I ask them."
+    )
+    verdict = evaluate(friendship, short("introspection_growth"))
+    assert verdict.status == "flagged" and verdict.checks == ("off_course",), verdict
+    assert "course's subject" in verdict.reasons[0]
+
+
+def test_a_reflection_on_ableism_in_its_own_words_is_credited() -> None:
+    text = (
+        "My younger brother has cerebral palsy and walks with sticks. For years I finished his "
+        "sentences for him when he spoke slowly, and I answered waiters who asked him what he "
+        "wanted, because I thought I was helping. Last Christmas he told me, quite calmly, that "
+        "I make him invisible in every restaurant we go to. I realised I had absorbed the idea "
+        "that he needs managing, from my parents and from school, where he was always taken out "
+        "of lessons. Now I wait, even when the silence feels long, and let him order for himself."
+    )
+    verdict = evaluate(text, short("introspection_roots"))
+    assert verdict.status == "complete", verdict

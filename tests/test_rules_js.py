@@ -69,8 +69,7 @@ def assert_parity(cases: list[tuple[str, dict]], labels: list[str]) -> None:
 
 def collection() -> list[dict]:
     items = []
-    for split in ("dev", "heldout", "blind", "blind2"):
-        path = REPO / "tests" / "reflections" / f"{split}.jsonl"
+    for path in sorted((REPO / "tests" / "reflections").glob("*.jsonl")):
         items += [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
     return items
 

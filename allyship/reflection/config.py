@@ -32,6 +32,13 @@ class Rules:
         self.generic_phrases = [tuple(p.split()) for p in data["generic_phrases"]]
         self.meta_phrases = [tuple(p.split()) for p in data["meta_phrases"]]
         self.second_person = frozenset(data["second_person"])
+        #: any reference to the writer, singular or plural ("I", "my", "we", "our"...)
+        self.self_words = self.first_person | frozenset(data["first_person_plural"])
+        #: the course's subject, all categories together (matched as written, not stemmed)
+        self.course_words = frozenset(w for words in data["course_words"].values() for w in words)
+        self.summary_subjects = frozenset(data["summary_subjects"])
+        self.reporting_verbs = frozenset(data["reporting_verbs"])
+        self.concrete_words = frozenset(data["concrete_words"])
         self.english_suffixes = tuple(data["english_suffixes"])
         self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]

@@ -201,6 +201,11 @@ function prepare(cfg) {
     genericPhrases: cfg.generic_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     metaPhrases: cfg.meta_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     secondPerson: set(cfg.second_person),
+    selfWords: set([...cfg.first_person, ...cfg.first_person_plural]),
+    courseWords: set(Object.values(cfg.course_words).flat()),
+    summarySubjects: set(cfg.summary_subjects),
+    reportingVerbs: set(cfg.reporting_verbs),
+    concreteWords: set(cfg.concrete_words),
     englishSuffixes: cfg.english_suffixes,
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
@@ -375,18 +380,24 @@ class Judge {
   engagement(own) {
     const t = this.t;
     const [density, domain, domainCount] = this.topicDensity();
+    const course = this.count(this.r.courseWords);
     if (
       density < t.off_topic_max_density ||
-      (domain >= t.domain_min_share && domain >= density * t.domain_topic_ratio && domainCount >= t.domain_min_count)
+      (domain >= t.domain_min_share && domain >= density * t.domain_topic_ratio && domainCount >= t.domain_min_count) ||
+      (course === 0 && domainCount >= t.off_course_domain_min_count)
     ) {
       return this.result("incomplete", ["off_topic"], own);
     }
+    const selfless = this.count(this.r.selfWords) === 0;
+    if (selfless && this.reports() >= t.summary_min_reports) return this.result("incomplete", ["summary"], own);
     const [firstPerson, personal, generic] = this.personalAndGeneric();
-    if (
-      firstPerson === 0 &&
-      (personal < t.weak_personal_per100 || (this.count(this.r.secondPerson) * 100) / this.n >= t.second_person_max_per100)
-    ) {
-      return this.result("incomplete", ["generic"], own);
+    const flags = [];
+    if (firstPerson === 0) {
+      if (personal < t.weak_personal_per100) return this.result("incomplete", ["generic"], own);
+      if ((this.count(this.r.secondPerson) * 100) / this.n >= t.second_person_max_per100) {
+        if (this.concrete() < t.concrete_min_count) return this.result("incomplete", ["generic"], own);
+        flags.push("second_person");
+      }
     }
     if (
       personal < t.personal_min_per100 ||
@@ -394,11 +405,35 @@ class Judge {
     ) {
       return this.result("incomplete", ["generic"], own);
     }
-    const flags = [];
     if (density < t.weak_topic_max_density) flags.push("weak_topic");
+    if (course === 0) flags.push("off_course");
     if (personal < t.weak_personal_per100) flags.push("weak_personal");
+    if (selfless && !flags.length) flags.push("impersonal");
     if (flags.length) return this.result("flagged", flags, own);
     return this.result("complete", ["complete"], own);
+  }
+
+  reports() {
+    const r = this.r;
+    const window = Math.trunc(this.t.summary_subject_window);
+    let count = 0;
+    this.words.forEach((w, i) => {
+      if (!r.reportingVerbs.has(w)) return;
+      for (let j = i - 1; j > Math.max(-1, i - 1 - window); j--) {
+        if (this.tokens.ends[j]) break;
+        if (r.summarySubjects.has(this.words[j])) {
+          count += 1;
+          break;
+        }
+      }
+    });
+    return count;
+  }
+
+  concrete() {
+    const seen = new Set();
+    for (const w of this.words) if (this.r.concreteWords.has(w)) seen.add(w);
+    return seen.size;
   }
 
   count(vocabulary) {

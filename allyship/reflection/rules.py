@@ -183,34 +183,51 @@ class _Judge:
     def _engagement(self, own: int) -> Verdict:
         """On topic and personal? Clear failures are incomplete; doubtful cases are flagged.
         Off topic is a zero only on strong evidence: almost none of the content words touch
-        people, relations, power, feelings, judgement or the prompt (a recipe, a match report);
-        a text with a few more is credited and flagged, because a genuine answer may use its own
-        vocabulary."""
+        people, relations, power, feelings, judgement or the prompt (a recipe, a match report),
+        or none touches the course's subject (identity, harm, bias, allyship...) while some
+        belong to another field; a text with no word of the course's subject is otherwise
+        credited and flagged, because a genuine answer may use its own vocabulary. A text that
+        never refers to its writer and reports what a text says is a summary; one that never
+        refers to its writer is at best flagged."""
         t = self.t
         density, domain, domain_count = self._topic_density()
-        if density < t["off_topic_max_density"] or (
-            domain >= t["domain_min_share"]
-            and domain >= density * t["domain_topic_ratio"]
-            and domain_count >= t["domain_min_count"]
+        course = self._count(self.r.course_words)
+        if (
+            density < t["off_topic_max_density"]
+            or (
+                domain >= t["domain_min_share"]
+                and domain >= density * t["domain_topic_ratio"]
+                and domain_count >= t["domain_min_count"]
+            )
+            or (course == 0 and domain_count >= t["off_course_domain_min_count"])
         ):
             return self._result("incomplete", ["off_topic"], own)
+        selfless = self._count(self.r.self_words) == 0
+        if selfless and self._reports() >= t["summary_min_reports"]:
+            return self._result("incomplete", ["summary"], own)
         first_person, personal, generic = self._personal_and_generic()
-        if first_person == 0 and (
-            personal < t["weak_personal_per100"]
-            or self._count(self.r.second_person) * 100 / self.n >= t["second_person_max_per100"]
-        ):
-            # Nothing about the writer, or maxims addressed to "you": not a personal answer.
-            return self._result("incomplete", ["generic"], own)
+        flags = []
+        if first_person == 0:
+            if personal < t["weak_personal_per100"]:  # nothing about the writer
+                return self._result("incomplete", ["generic"], own)
+            if self._count(self.r.second_person) * 100 / self.n >= t["second_person_max_per100"]:
+                # Addressed to "you": maxims, unless it tells of real moments, places, people.
+                if self._concrete() < t["concrete_min_count"]:
+                    return self._result("incomplete", ["generic"], own)
+                flags.append("second_person")
         dominated = generic >= personal * t["generic_dominates_ratio"]
         if personal < t["personal_min_per100"] or (
             generic >= t["generic_max_per100"] and dominated
         ):
             return self._result("incomplete", ["generic"], own)
-        flags = []
         if density < t["weak_topic_max_density"]:
             flags.append("weak_topic")
+        if course == 0:
+            flags.append("off_course")
         if personal < t["weak_personal_per100"]:
             flags.append("weak_personal")
+        if selfless and not flags:
+            flags.append("impersonal")
         if flags:
             return self._result("flagged", flags, own)
         return self._result("complete", ["complete"], own)
@@ -477,6 +494,27 @@ class _Judge:
         hits = sum(1 for s in content if s in topical)
         other = sum(1 for s in content if s in r.domain_stems and s not in prompt)
         return hits / len(content), other / len(content), other
+
+    def _reports(self) -> int:
+        """Reporting verbs with a text as their subject ("the chapter explains", "it also
+        argues"): a subject within ``summary_subject_window`` words before, same sentence."""
+        r, words, ends = self.r, self.words, self.tokens.ends
+        window = int(self.t["summary_subject_window"])
+        count = 0
+        for i, w in enumerate(words):
+            if w not in r.reporting_verbs:
+                continue
+            for j in range(i - 1, max(-1, i - 1 - window), -1):
+                if ends[j]:
+                    break
+                if words[j] in r.summary_subjects:
+                    count += 1
+                    break
+        return count
+
+    def _concrete(self) -> int:
+        """Distinct words of a lived moment: past events, times, places, people."""
+        return len({w for w in self.words if w in self.r.concrete_words})
 
     def _personal_and_generic(self) -> tuple[int, float, float]:
         """First-person words; per 100 words, first-person and lived-experience words and
