@@ -415,7 +415,23 @@ def test_talking_about_the_task_in_other_words_is_not_own_words() -> None:
         "is a question about holding the people near us to account when they do harm."
     )
     verdict = evaluate(text, PROMPTS["accountability_close"].rule_settings())
-    assert verdict.checks == ("prompt_copy",) and verdict.credit == 0.0
+    # Restating is a judgement, not a word-for-word copy (genuine answers that echo the prompt
+    # were zeroed by it): never silently complete, but credited and sent to the instructor
+    # unless restating is most of the answer.
+    assert verdict.status == "flagged" and verdict.checks == ("prompt_copy_small",)
+    assert "restate the task" in verdict.reasons[0]
+
+
+def test_a_genuine_answer_that_echoes_the_prompt_is_never_zeroed() -> None:
+    text = (
+        "The belief I held came from how I was raised: that people who speak with an accent "
+        "are less educated. It shows up in what I do. At work I used to repeat questions "
+        "slowly to a colleague from Ghana, as if she had not understood, when she understood "
+        "perfectly. She told me once, kindly, and I was embarrassed. I still catch the urge "
+        "to slow down, and now I stop myself and just talk to her like anyone else."
+    )
+    settings = PROMPTS["introspection_roots"].rule_settings()
+    assert evaluate(text, {**settings, "min_words": 80}).credit == 1.0
 
 
 def test_maxims_addressed_to_you_are_generic() -> None:

@@ -371,10 +371,20 @@ class Judge {
     if (own >= this.minimum) return this.engagement(own);
     let [code, covered] = causes[0];
     for (const [c, v] of causes) if (v > covered) [code, covered] = [c, v];
+    if (this.onlyRestatingTippedIt(own)) {
+      // Restated sentences are a judgement, not a copy: credit and flag (see rules.py).
+      const verdict = this.engagement(own);
+      if (verdict.status === "incomplete") return verdict;
+      return this.result("flagged", ["prompt_copy_small"], own, { covered });
+    }
     if (n - own >= t.copy_flag_max_share * n || own < t.copy_flag_min_own_fraction * this.minimum) return this.result("incomplete", [code], own, { covered });
     const verdict = this.engagement(own);
     if (verdict.status === "incomplete") return verdict;
     return this.result("flagged", [code + "_small"], own, { covered });
+  }
+
+  onlyRestatingTippedIt(own) {
+    return this.verbatimOwn >= this.minimum && own >= this.t.restated_zero_max_own_fraction * this.minimum;
   }
 
   engagement(own) {
@@ -665,7 +675,8 @@ class Judge {
     const promptHits = [];
     for (let i = 0; i + size <= n; i++) if (grams.has(canon.slice(i, i + size).join(SEP))) promptHits.push(i);
     const echo = this.echoSentences();
-    const prompt = runs(n, promptHits, size, Math.trunc(t.prompt_min_run)).map((m, i) => m || echo[i]);
+    const verbatimPrompt = runs(n, promptHits, size, Math.trunc(t.prompt_min_run));
+    const prompt = verbatimPrompt.map((m, i) => m || echo[i]);
     const shingle = Math.trunc(t.reading_shingle);
     const readingHits = [];
     shingleHashes(canon, shingle).forEach((h, i) => {
@@ -674,7 +685,12 @@ class Judge {
     const reading = runs(n, readingHits, shingle, Math.trunc(t.reading_min_run));
     const repeats = this.repeats();
     let covered = 0;
-    for (let i = 0; i < n; i++) if (prompt[i] || reading[i] || repeats[i]) covered += 1;
+    let verbatim = 0;
+    for (let i = 0; i < n; i++) {
+      if (prompt[i] || reading[i] || repeats[i]) covered += 1;
+      if (verbatimPrompt[i] || reading[i] || repeats[i]) verbatim += 1;
+    }
+    this.verbatimOwn = n - verbatim;
     const sum = (marks) => marks.reduce((a, m) => a + (m ? 1 : 0), 0);
     const causes = [
       ["prompt_copy", sum(prompt)],

@@ -170,6 +170,14 @@ class _Judge:
         if own >= self.minimum:
             return self._engagement(own)
         code, covered = max(causes, key=lambda c: c[1])
+        if self._only_restating_tipped_it(own):
+            # Sentences that read like the prompt in other words are a judgement, not a copy:
+            # when nothing copied word for word takes the answer under the minimum, credit it
+            # and let the instructor look, unless restating is most of what it says.
+            verdict = self._engagement(own)
+            if verdict.status == "incomplete":
+                return verdict
+            return self._result("flagged", ["prompt_copy_small"], own, covered=covered)
         if n - own >= t["copy_flag_max_share"] * n or (
             own < t["copy_flag_min_own_fraction"] * self.minimum
         ):
@@ -179,6 +187,13 @@ class _Judge:
         if verdict.status == "incomplete":
             return verdict
         return self._result("flagged", [code + "_small"], own, covered=covered)
+
+    def _only_restating_tipped_it(self, own: int) -> bool:
+        """Long enough without the restated sentences' subtraction, and mostly own words."""
+        return (
+            self.verbatim_own >= self.minimum
+            and own >= self.t["restated_zero_max_own_fraction"] * self.minimum
+        )
 
     def _engagement(self, own: int) -> Verdict:
         """On topic and personal? Clear failures are incomplete; doubtful cases are flagged.
@@ -422,20 +437,22 @@ class _Judge:
         source = self.r.canonical_words(source)
         grams = {tuple(source[i : i + size]) for i in range(len(source) - size + 1)}
         prompt_hits = [i for i in range(n - size + 1) if tuple(canon[i : i + size]) in grams]
-        prompt = _runs(n, prompt_hits, size, int(t["prompt_min_run"]))
+        verbatim_prompt = _runs(n, prompt_hits, size, int(t["prompt_min_run"]))
         echo = self._echo_sentences()
-        prompt = [a or b for a, b in zip(prompt, echo, strict=True)]
+        prompt = [a or b for a, b in zip(verbatim_prompt, echo, strict=True)]
         shingle = int(t["reading_shingle"])
         hashes = shingle_hashes(canon, shingle)
         reading_hits = [i for i, h in enumerate(hashes) if h in self.reading]
         reading = _runs(n, reading_hits, shingle, int(t["reading_min_run"]))
         repeats = self.repeats()
         covered = sum(1 for i in range(n) if prompt[i] or reading[i] or repeats[i])
+        verbatim = sum(1 for i in range(n) if verbatim_prompt[i] or reading[i] or repeats[i])
         causes = [
             ("prompt_copy", sum(prompt)),
             ("reading_copy", sum(reading)),
             ("repetition", sum(repeats)),
         ]
+        self.verbatim_own = n - verbatim
         return n - covered, causes
 
     def _impossible_bigrams(self) -> int:
