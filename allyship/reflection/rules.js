@@ -319,7 +319,8 @@ class Judge {
     if (this.n === 0) return this.result("incomplete", ["too_short"], 0);
     const release = proseWords(tokenize(this.release)).norm;
     if (release.length && release.length === this.n && release.every((w, i) => w === this.words[i])) {
-      return this.result("incomplete", ["release_text"], 0);
+      // The starting text is the course's words, not the student's: nothing written.
+      return { ...this.result("incomplete", ["release_text"], 0), words: 0 };
     }
     const [latin, other, effective] = this.scripts();
     if (other > latin * (1 / this.t.other_script_share - 1) && other > 0) {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -112,7 +112,8 @@ class _Judge:
             return self._result("incomplete", ["too_short"], 0)
         release = tokenize(self.release).prose_words().norm
         if release and self.words == release:
-            return self._result("incomplete", ["release_text"], 0)
+            # The starting text is the course's words, not the student's: nothing written.
+            return replace(self._result("incomplete", ["release_text"], 0), words=0)
         latin, other, effective = self._scripts()
         if other > latin * (1 / self.t["other_script_share"] - 1) and other > 0:
             return self._other_language(effective, "other_language")
