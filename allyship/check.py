@@ -10,6 +10,7 @@ release wrote into that notebook (normally identical). Only ``json`` is used her
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,7 +132,17 @@ def released_prompts(data: Mapping[str, Any], assignment: str) -> list[Prompt]:
 def check_file(path: Path | str) -> list[ItemResult]:
     """Judge a student notebook file; raises CourseError naming the file when it is unusable."""
     path = Path(path)
-    data = read_notebook_json(path)
+    not_a_notebook = f"{path} is not a Jupyter notebook (.ipynb file)"
+    if path.suffix.lower() != ".ipynb":
+        raise CourseError(not_a_notebook)
+    try:
+        data = read_notebook_json(path)
+    except CourseError as err:
+        cause = err.__cause__
+        if isinstance(cause, json.JSONDecodeError):  # e.g. a text file renamed to .ipynb
+            detail = f"not valid JSON (line {cause.lineno}: {cause.msg})"
+            raise CourseError(f"{not_a_notebook}: {detail}") from cause
+        raise
     prompts = released_prompts(data, path.stem)
     if not prompts:
         raise CourseError(f"{path}: no reflection prompts found (is this an allyship notebook?)")
@@ -161,15 +172,15 @@ def format_report(path: Path | str, results: Sequence[ItemResult]) -> str:
     return "\n".join(lines)
 
 
-def check_notebook(path: Path | str) -> list[ItemResult]:
+def check_notebook(path: Path | str) -> None:
     """Check a saved notebook and print the summary; made for the last cell of each assignment.
 
     Inside the notebook, errors are printed rather than raised, so the cell shows one clear line.
+    Returns nothing: as a cell's last expression, a value would be shown as a long repr.
     """
     try:
         results = check_file(path)
     except CourseError as err:
         print(f"Could not check the notebook: {err}", file=sys.stderr)
-        return []
+        return
     print(format_report(path, results))
-    return results

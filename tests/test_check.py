@@ -57,9 +57,22 @@ def test_check_names_a_missing_or_broken_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.ipynb"
     result = run_tool("allyship", tmp_path, "check", str(broken), str(missing), timeout=120)
     assert result.returncode == 2
-    assert f"{broken}: not valid JSON" in result.stderr
+    assert f"{broken} is not a Jupyter notebook (.ipynb file): not valid JSON" in result.stderr
     assert f"{missing}: file not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_says_a_file_that_is_not_a_notebook_is_not_one(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# Notes\n\nNot a notebook.\n")
+    renamed = tmp_path / "notes.ipynb"  # a text file renamed: the content gives it away
+    renamed.write_text("# Notes\n")
+    result = run_tool("allyship", tmp_path, "check", str(readme), str(renamed), timeout=120)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"allyship check: {readme} is not a Jupyter notebook (.ipynb file)"
+    assert lines[1].startswith(f"allyship check: {renamed} is not a Jupyter notebook (.ipynb file)")
+    assert len(lines) == 2 and result.stdout == ""
 
 
 def test_check_reports_a_deleted_answer_cell(course: Path, tmp_path: Path) -> None:
@@ -91,6 +104,7 @@ def test_self_check_cell_runs_inside_the_notebook(course: Path, tmp_path: Path) 
     NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
     output = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert f"Self-check of {ASSIGNMENT}.ipynb" in output
+    assert [o.output_type for o in nb.cells[0].outputs] == ["stream"]  # no repr after the text
     expected = check_file(path)
     assert expected[0].verdict.status == "incomplete"
     for item in expected:

@@ -329,3 +329,39 @@ def test_canvas_late_mark_without_a_time_costs_the_smallest_penalty(course: Path
     assert row["submitted_at_utc"] == "2026-11-20 17:00:01"
     assert rows[on_time.roster.id]["hours_late"] == "0"
     assert rows[on_time.roster.id]["submitted_at_utc"] == "2026-11-20 17:00:00"
+
+
+def test_an_unknown_assignment_is_named_with_the_ones_the_course_has(course: Path) -> None:
+    result = allyship(course, "grade", "nosuch")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "allyship grade: no assignment 'nosuch' in source/; "
+        "the course has: introspection, accountability, listening"
+    )
+    assert not (course / "reports" / "nosuch").exists()
+
+
+def test_a_submission_folder_whose_id_holds_markup_never_reaches_the_gradebook(
+    course: Path,
+) -> None:
+    """autograde would create that student, and formgrader shows ids as HTML: refused instead."""
+    from allyship.instructor.demo import HOSTILE_NAME, notebook_bytes
+
+    student = demo_class(course, ASSIGNMENT, 6)[5]
+    write_roster(course / "roster.csv", [student])
+    assert allyship(course, "roster", "import", str(course / "roster.csv")).returncode == 0
+    for sid in (student.roster.id, HOSTILE_NAME):
+        folder = course / "submitted" / sid / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_bytes(notebook_bytes(course, ASSIGNMENT, student))
+    result = allyship(course, "grade", ASSIGNMENT)
+    assert result.returncode == 1
+    assert (
+        f"failed: {HOSTILE_NAME}: {ASSIGNMENT}: the id contains < or >, which formgrader would "
+        "show as HTML; not graded"
+    ) in result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("graded 1,"), result.stderr
+    config = load_course_config(course)
+    with Gradebook(config.CourseDirectory.db_url, "allyship") as gb:
+        assert [s.id for s in gb.students] == [student.roster.id]
+    assert not (course / "autograded" / HOSTILE_NAME).exists()

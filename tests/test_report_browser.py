@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -10,7 +11,13 @@ from urllib.parse import unquote, urlparse
 import pytest
 from conftest import allyship, copy_course
 
-from allyship.instructor.demo import HOSTILE_NAME, canvas_archive, demo_class, write_roster
+from allyship.instructor.demo import (
+    HOSTILE_NAME,
+    TRICKY_NAME,
+    canvas_archive,
+    demo_class,
+    write_roster,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ASSIGNMENT = "introspection"
@@ -24,6 +31,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
     write_roster(course / "roster.csv", students)
     assert allyship(course, "roster", "import", str(course / "roster.csv")).returncode == 0
     canvas_archive(course / "subs.zip", course, ASSIGNMENT, students, DUE)
+    with zipfile.ZipFile(course / "subs.zip", "a") as zf:  # markup can only come in as a file name
+        zf.writestr(f"{HOSTILE_NAME}_4242_assignsubmission_file_/{ASSIGNMENT}.ipynb", b"{}")
     result = allyship(course, "grade", ASSIGNMENT, "--zip", str(course / "subs.zip"))
     assert result.returncode == 1, result.stderr  # the broken and the wrong notebook
     return course, students
@@ -59,7 +68,9 @@ def test_report_renders_heatmap_and_no_student_script_runs(browser, graded) -> N
         nguyen = page.locator("tr[data-student='nguyen'] th")
         assert "Thị Ánh Nguyễn, Trần" in nguyen.inner_text()
         hostile = page.locator("tr[data-student='hostile'] th")
-        assert HOSTILE_NAME in hostile.inner_text()  # shown as text, not as an element
+        assert TRICKY_NAME in hostile.inner_text()  # "&lt;b&gt;" as typed, not turned into <b>
+        failed = page.locator("#failed").inner_text()
+        assert HOSTILE_NAME in failed and "no student on the roster" in failed  # as text
         assert page.locator("img").count() == 0
         assert page.evaluate("window.__pwned") is None
         assert seen["dialogs"] == [] and seen["errors"] == []

@@ -15,7 +15,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     importer = actions.add_parser(
         "import",
         help="import a roster CSV (id, first_name, last_name, email, lms_id)",
-        description="Create or update gradebook students from a CSV; bad rows are reported.",
+        description=(
+            "Create or update gradebook students from a CSV. Bad rows (no id, a repeated id, "
+            "< or > in a name) are reported by line and skipped; the exit status is then 1."
+        ),
     )
     importer.add_argument("file", type=Path, help="roster CSV (UTF-8)")
     importer.add_argument("--course", type=Path, default=None, help="course folder")
@@ -34,6 +37,9 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     for problem in roster.problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    count = import_roster(load_course_config(root), roster.students)
-    print(f"imported {count} students, skipped {len(roster.problems)} rows")
+    counts = import_roster(load_course_config(root), roster.students)
+    print(
+        f"{args.file.name}: {counts.added} added, {counts.updated} updated, "
+        f"{len(roster.problems)} skipped"
+    )
     return 1 if roster.problems else 0

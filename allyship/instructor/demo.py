@@ -1,7 +1,9 @@
 """A synthetic class, to try ``allyship grade`` (and to test and benchmark it) without real data.
 
 Students of several kinds: complete, partial, late, missing, a broken file, another assignment's
-notebook, a renamed copy, and names/texts that try to inject HTML. Answers start from the
+notebook, a renamed copy, and a student whose text tries to inject HTML and whose name needs
+escaping (markup itself is refused in roster names, so :data:`HOSTILE_NAME` is for tests that
+put it where the roster import cannot stop it, such as LMS file names). Answers start from the
 instructor's example answers in ``source/`` with a sentence of each student's own, and go out
 through the same channels real ones do: a Canvas-style archive or nbgrader's exchange.
 """
@@ -20,7 +22,11 @@ from allyship.course import load_prompts, read_notebook_json
 from allyship.instructor.intake import name_key
 from allyship.instructor.roster import RosterStudent
 
+#: Markup as a name: refused by ``allyship roster import``, but it can still arrive in file names.
 HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
+#: A name the roster accepts that is only shown right when escaped: quotes, ``&`` and an entity
+#: that unescaped output would turn into ``<b>``.
+TRICKY_NAME = 'Jo "JJ" O\'Neil & &lt;b&gt;'
 HOSTILE_TEXT = (
     '<script>window.__pwned = 2; alert(\'hi\')</script> <img src="x" onerror="window.__pwned = 3"> '
 )
@@ -47,7 +53,7 @@ def demo_class(root: Path, assignment: str, size: int) -> list[DemoStudent]:
     examples = _example_answers(root, assignment)
     special = [
         ("nguyen", "Thị Ánh", "Nguyễn, Trần", "complete"),
-        ("hostile", HOSTILE_NAME, "Tester", "hostile"),
+        ("hostile", TRICKY_NAME, "Tester", "hostile"),
         ("broken", "Bea", "Broken", "broken"),
         ("wrongnb", "Wen", "Wrongfile", "wrong"),
         ("renamed", "Rafa", "Renamed", "renamed"),

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from allyship.instructor.roster import RosterStudent
+from allyship.instructor.roster import RosterStudent, markup_problem
 
 CANVAS = re.compile(
     r"^(?P<name>[^_/]+)_(?:(?P<late>LATE)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<orig>.+)$"
@@ -151,10 +151,18 @@ def submission_hash(folder: Path) -> str:
 
 
 def inspect_submitted(submitted: Path, assignment: str, shape: Shape, intake: Intake) -> None:
-    """Check every collected submission in place; a misnamed copy is renamed to the right name."""
+    """Check every collected submission in place; a misnamed copy is renamed to the right name.
+
+    A folder whose student id holds ``<`` or ``>`` is refused: autograde would create that
+    student in the gradebook, and formgrader shows ids as HTML.
+    """
     for folder in sorted(submitted.glob(f"*/{assignment}")):
         student = folder.parent.name
         if not folder.is_dir():
+            continue
+        markup = markup_problem({"id": student})
+        if markup:
+            intake.unknown.append(Problem(student, folder.name, f"{markup}; not graded"))
             continue
         accepted: set[str] = set()
         failed = False

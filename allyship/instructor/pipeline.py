@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from allyship.course import load_prompts
+from allyship.course import assignments, load_prompts
 from allyship.instructor import exports, report
 from allyship.instructor.intake import (
     Intake,
@@ -29,7 +29,7 @@ from allyship.instructor.intake import (
 from allyship.instructor.late import due_date
 from allyship.instructor.progress import Progress
 from allyship.instructor.results import StudentRow, build_rows
-from allyship.instructor.roster import load_roster
+from allyship.instructor.roster import load_roster, markup_problem
 from allyship.instructor.state import GradeState, grades_digest, setup_digest
 from allyship.nbgrader_support import load_course_config
 
@@ -79,6 +79,9 @@ def grade_assignment(
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    if not (root / "source" / assignment).is_dir():
+        known = ", ".join(assignments(root)) or "no assignments"
+        raise GradeError(f"no assignment {assignment!r} in source/; the course has: {known}")
     config = load_course_config(root)
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir, config=config)
@@ -93,6 +96,13 @@ def grade_assignment(
     intake = Intake()
     use_exchange = archive is None and bool(api.exchange_is_functional)
     run = GradeRun(assignment, reports=out)
+    for student in roster:  # stored before import refused markup, or added by hand
+        problem = markup_problem(vars(student))
+        if problem:
+            run.notes.append(
+                f"student {student.id!r} in the gradebook: {problem}; "
+                "fix it in the roster and import it again"
+            )
     if use_exchange:
         result = api.collect(assignment, update=True)
         if not result["success"]:

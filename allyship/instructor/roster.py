@@ -18,6 +18,11 @@ COLUMNS = ("id", "first_name", "last_name", "email", "lms_id")
 ALIASES = {"lms_user_id": "lms_id", "student_id": "id"}
 #: nbgrader uses the id as a folder name, in exchange file names and in comma-separated lists.
 _BAD_ID = re.compile(r"[/\\+*,\s]|^\.")
+#: nbgrader 0.9.6's formgrader writes names and ids into its pages unescaped (its submission page
+#: template), so a field with ``<`` or ``>`` would be HTML there; such rows are refused at import.
+_MARKUP = re.compile(r"[<>]")
+#: The fields formgrader shows, and how a message names them.
+_SHOWN = {"id": "id", "first_name": "name", "last_name": "name", "email": "email"}
 
 
 class RosterError(Exception):
@@ -42,6 +47,19 @@ class RosterStudent:
         if self.last_name and self.first_name:
             return f"{self.last_name}, {self.first_name}"
         return self.last_name or self.first_name or self.id
+
+
+def has_markup(text: str) -> bool:
+    """True when ``text`` holds ``<`` or ``>``: formgrader would show it as HTML, not text."""
+    return bool(_MARKUP.search(text))
+
+
+def markup_problem(fields: dict[str, str]) -> str | None:
+    """Why a student's id, name or email cannot go into the gradebook, or None."""
+    for key, what in _SHOWN.items():
+        if has_markup(fields.get(key, "")):
+            return f"the {what} contains < or >, which formgrader would show as HTML"
+    return None
 
 
 @dataclass
@@ -85,6 +103,9 @@ def _row_problem(values: dict[str, str], seen: set[str]) -> str | None:
     student_id = values.get("id", "")
     if not student_id:
         return "no id"
+    markup = markup_problem(values)
+    if markup:
+        return f"{markup}; fix it in the roster"
     if _BAD_ID.search(student_id):
         return f"id {student_id!r} cannot contain spaces, / \\ + * , or start with '.'"
     if student_id in seen:
@@ -95,13 +116,27 @@ def _row_problem(values: dict[str, str], seen: set[str]) -> str | None:
     return None
 
 
-def import_roster(config: Config, students: list[RosterStudent]) -> int:
-    """Create or update each student in the gradebook; returns how many were written."""
+@dataclass(frozen=True)
+class ImportCounts:
+    added: int
+    updated: int
+
+
+def import_roster(config: Config, students: list[RosterStudent]) -> ImportCounts:
+    """Create or update each student in the gradebook; says how many were new and how many known.
+
+    A student whose fields hold markup is never written (see :func:`markup_problem`).
+    """
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
+    for student in students:
+        problem = markup_problem(vars(student))
+        if problem:
+            raise RosterError(f"student {student.id!r}: {problem}")
     coursedir = CourseDirectory(config=config)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        known = {s.id for s in gb.students}
         for student in students:
             gb.update_or_create_student(
                 student.id,
@@ -110,7 +145,8 @@ def import_roster(config: Config, students: list[RosterStudent]) -> int:
                 email=student.email or None,
                 lms_user_id=student.lms_id or None,
             )
-    return len(students)
+    updated = sum(s.id in known for s in students)
+    return ImportCounts(added=len(students) - updated, updated=updated)
 
 
 def load_roster(config: Config) -> list[RosterStudent]:
