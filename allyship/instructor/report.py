@@ -38,7 +38,7 @@ text-align:left;vertical-align:top}th{background:#f1f1f1}
 td.cell{text-align:center;min-width:6.5rem;font-weight:600}
 .complete{background:#cfe8d5;color:#0b3d17}.partial{background:#fbe8b5;color:#4a3500}
 .incomplete{background:#f6c9c4;color:#5c1009}.review{background:#d7dcf5;color:#18225c;
-outline:2px dashed #18225c;outline-offset:-4px}.missing{background:#e6e6e6;color:#333}
+box-shadow:inset 4px 0 0 #18225c}.missing{background:#e6e6e6;color:#333}
 .legend span{display:inline-block;padding:.1rem .5rem;margin-right:.5rem;border:1px solid #999}
 .summary{font-weight:600}.muted{color:#555}figure{margin:1rem 0}svg text{font:12px sans-serif}
 details pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem}
