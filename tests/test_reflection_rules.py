@@ -272,6 +272,7 @@ def test_rules_file_is_the_single_source() -> None:
     assert len(codes) >= 10
     codes |= {c + "_small" for c in ("prompt_copy", "reading_copy", "repetition")}
     codes |= {"other_language", "unrecognised", "other_language_short", "weak_topic"}
+    codes |= {"abstract_talk"}
     assert codes <= set(RULES.reasons), codes - set(RULES.reasons)
 
 
@@ -563,3 +564,79 @@ def test_a_reflection_on_ableism_in_its_own_words_is_credited() -> None:
     )
     verdict = evaluate(text, short("introspection_roots"))
     assert verdict.status == "complete", verdict
+
+
+# -- personal in form, empty in substance: commitments, agreement, a summary to "you" ----------
+# Texts below are written for these tests (not taken from the collection).
+def test_commitment_talk_with_no_lived_moment_is_incomplete() -> None:
+    text = (
+        "I am deeply committed to fostering a culture of respect in every space I occupy. Going "
+        "forward, I will leverage my platform to champion inclusive practices, align my actions "
+        "with my core values and empower the people around me. My commitment is to ensure that "
+        "accountability is not a slogan but an ongoing, intentional journey, and I will strive "
+        "to embrace feedback as a meaningful opportunity for growth."
+    )
+    verdict = evaluate(text, short("accountability_standard"))
+    assert verdict.checks == ("abstract",) and verdict.credit == 0.0, verdict
+    assert "real moment" in verdict.reasons[0]
+
+
+def test_a_commitment_with_a_real_moment_is_complete() -> None:
+    text = (
+        "I am committed to one standard: I do not laugh at jokes about people's accents, even "
+        "when nobody from the team is around. Last Friday at the pub my manager imitated our "
+        "Polish colleague's voice, and I laughed along before I caught myself. The next morning "
+        "I told him it made me uncomfortable, and he shrugged. Going forward, my step is to say "
+        "so in the moment rather than the day after."
+    )
+    verdict = evaluate(text, short("accountability_standard"))
+    assert verdict.status == "complete", verdict
+
+
+def test_a_plan_in_somewhat_abstract_words_is_credited_and_flagged() -> None:
+    text = (
+        "To earn the word ally I would need to stop talking and start doing. I want my support "
+        "for disabled people to be consistent and not only online. That means showing up to "
+        "meetings of the disability rights group in my town, doing the tasks they ask for, and "
+        "asking before I speak for anyone. It is an ongoing, meaningful commitment, and I truly "
+        "hope to keep it even when it costs me time."
+    )
+    verdict = evaluate(text, short("listening_earn"))
+    assert verdict.status == "flagged" and verdict.credit == 1.0, verdict
+    assert verdict.checks == ("abstract_talk",)
+
+
+def test_agreeing_with_the_reading_many_ways_is_incomplete() -> None:
+    text = (
+        "I agree with the essay about listening. The author is right that we need to hear "
+        "marginalized voices. I completely agree with this point. It makes sense to me and I "
+        "think it is very true. This is a good essay and I agree with what it says. I agree "
+        "that everyone should listen more."
+    )
+    verdict = evaluate(text, short("introspection_learning"))
+    assert verdict.checks == ("agreement",) and verdict.credit == 0.0, verdict
+    assert "agree" in verdict.reasons[0]
+
+
+def test_agreeing_and_then_telling_of_ones_life_is_complete() -> None:
+    text = (
+        "I agree with the essay that I mostly hear people like me. My feeds are full of friends "
+        "from school, and I realised last week that I follow no disabled writers at all. My "
+        "aunt, who is Deaf, once told me that hearing people only ask her about sign language. "
+        "I agree with her too. I could learn more by going to the Deaf club she runs on "
+        "Saturdays and just listening."
+    )
+    verdict = evaluate(text, short("introspection_learning"))
+    assert verdict.status == "complete", verdict
+
+
+def test_a_summary_addressed_to_you_is_incomplete() -> None:
+    text = (
+        "The chapter talks about holding the people closest to you to a standard, like family "
+        "and coworkers. It gives examples of a group chat and a family dinner, and it tells you "
+        "that what you excuse says something about you. The book also says that private "
+        "remarks teach people what is normal and shape later decisions, even when nobody from "
+        "the group is in the room."
+    )
+    verdict = evaluate(text, short("accountability_private"))
+    assert verdict.checks == ("summary",) and verdict.credit == 0.0, verdict

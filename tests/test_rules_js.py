@@ -113,6 +113,32 @@ def test_tricky_unicode_gets_the_same_verdict_in_js() -> None:
     assert_parity(cases, [repr(t[:30]) for t, _ in cases])
 
 
+EMPTY_BUT_PERSONAL = [
+    # commitments and corporate values, no lived moment (incomplete)
+    "Going forward I will leverage every opportunity to support belonging. I am truly committed "
+    "to holistic, ongoing growth, and I will champion our core values, empower stakeholders "
+    "and align my actions with a sustainable vision of respect for disabled colleagues.",
+    # somewhat abstract but a plan with specifics (credited, flagged)
+    "I would need to keep showing up at the tenants' union in my building and do the boring "
+    "jobs, like translating flyers into Spanish for my immigrant neighbours. It is an ongoing "
+    "commitment and a meaningful one, and I truly want it to last longer than one month of good "
+    "intentions.",
+    # agreement said many ways (incomplete), then agreement with a lived moment (complete)
+    "I agree with the chapter. The writer is right about listening. I agree with every point. "
+    "It is so true and it makes sense. I fully agree that people should listen to others more.",
+    "I agree with the essay. Last spring my Deaf roommate told me I talk over her interpreter "
+    "at work, and I laughed it off. A week later my manager said the same thing, and I went quiet.",
+]
+
+
+def test_empty_but_personal_answers_get_the_same_verdict_in_js() -> None:
+    settings = PROMPTS["listening_earn"] | {"min_words": 30}
+    cases = [(text, settings) for text in EMPTY_BUT_PERSONAL]
+    statuses = [evaluate(text, s).checks for text, s in cases]
+    assert statuses == [("abstract",), ("abstract_talk",), ("agreement",), ("complete",)]
+    assert_parity(cases, [t[:30] for t in EMPTY_BUT_PERSONAL])
+
+
 def assigned(char: str) -> bool:
     """Characters assigned in Python's Unicode version (node's is newer: skip the gap)."""
     return unicodedata.category(char) not in {"Cn", "Cs"}

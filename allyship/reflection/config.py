@@ -39,6 +39,12 @@ class Rules:
         self.summary_subjects = frozenset(data["summary_subjects"])
         self.reporting_verbs = frozenset(data["reporting_verbs"])
         self.concrete_words = frozenset(data["concrete_words"])
+        #: the register of commitments and corporate values ("leverage", "going forward")
+        self.abstract_words = frozenset(data["abstract_words"])
+        self.abstract_phrases = [tuple(p.split()) for p in data["abstract_phrases"]]
+        #: agreeing with or praising the reading ("I agree", "the author is right")
+        self.agreement_words = frozenset(data["agreement_words"])
+        self.agreement_phrases = [tuple(p.split()) for p in data["agreement_phrases"]]
         self.english_suffixes = tuple(data["english_suffixes"])
         self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]

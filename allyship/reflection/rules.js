@@ -206,6 +206,10 @@ function prepare(cfg) {
     summarySubjects: set(cfg.summary_subjects),
     reportingVerbs: set(cfg.reporting_verbs),
     concreteWords: set(cfg.concrete_words),
+    abstractWords: set(cfg.abstract_words),
+    abstractPhrases: cfg.abstract_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
+    agreementWords: set(cfg.agreement_words),
+    agreementPhrases: cfg.agreement_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     englishSuffixes: cfg.english_suffixes,
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
@@ -416,6 +420,16 @@ class Judge {
     ) {
       return this.result("incomplete", ["generic"], own);
     }
+    if (this.concrete() < t.concrete_min_count) {
+      // Personal in form, empty in substance: no lived moment, only agreement or commitments.
+      if (this.agreement()) return this.result("incomplete", ["agreement"], own);
+      const count = this.abstractCount();
+      const abstract = (count * 100) / this.n;
+      if (abstract >= t.abstract_max_per100 && count >= t.abstract_min_count) {
+        return this.result("incomplete", ["abstract"], own);
+      }
+      if (abstract >= t.abstract_flag_per100) flags.push("abstract_talk");
+    }
     if (density < t.weak_topic_max_density) flags.push("weak_topic");
     if (course === 0) flags.push("off_course");
     if (personal < t.weak_personal_per100) flags.push("weak_personal");
@@ -438,6 +452,41 @@ class Judge {
         }
       }
     });
+    return count;
+  }
+
+  /** Most sentences, and several, agree with or praise the reading. */
+  agreement() {
+    const words = this.words;
+    const ends = this.tokens.ends;
+    const n = this.n;
+    const marked = phraseStarts(words, this.r.agreementPhrases);
+    const vocabulary = this.r.agreementWords;
+    let sentences = 0;
+    let agreeing = 0;
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (!(ends[i] || i === n - 1)) continue;
+      sentences += 1;
+      for (let j = start; j <= i; j++) {
+        if (marked[j] || vocabulary.has(words[j])) {
+          agreeing += 1;
+          break;
+        }
+      }
+      start = i + 1;
+    }
+    const t = this.t;
+    return agreeing >= t.agreement_min_sentences && agreeing >= t.agreement_min_share * sentences;
+  }
+
+  /** Words and phrases of commitments and corporate values, the prompt's words aside. */
+  abstractCount() {
+    const r = this.r;
+    const prompt = this.promptStems();
+    let count = 0;
+    for (const w of this.words) if (r.abstractWords.has(w) && !prompt.has(r.stem(w))) count += 1;
+    for (const hit of phraseStarts(this.words, r.abstractPhrases)) if (hit) count += 1;
     return count;
   }
 

@@ -204,7 +204,8 @@ class _Judge:
         belong to another field; a text with no word of the course's subject is otherwise
         credited and flagged, because a genuine answer may use its own vocabulary. A text that
         never refers to its writer and reports what a text says is a summary; one that never
-        refers to its writer is at best flagged."""
+        refers to its writer is at best flagged. A text with no lived moment that only agrees
+        with the reading, or is made of the vocabulary of commitments, is empty."""
         t = self.t
         density, domain, domain_count = self._topic_density()
         course = self._count(self.r.course_words)
@@ -236,6 +237,17 @@ class _Judge:
             generic >= t["generic_max_per100"] and dominated
         ):
             return self._result("incomplete", ["generic"], own)
+        if self._concrete() < t["concrete_min_count"]:
+            # Personal in form, empty in substance: no lived moment, only agreeing with the
+            # reading, or only the vocabulary of commitments and values.
+            if self._agreement():
+                return self._result("incomplete", ["agreement"], own)
+            count = self._abstract_count()
+            abstract = count * 100 / self.n
+            if abstract >= t["abstract_max_per100"] and count >= t["abstract_min_count"]:
+                return self._result("incomplete", ["abstract"], own)
+            if abstract >= t["abstract_flag_per100"]:
+                flags.append("abstract_talk")
         if density < t["weak_topic_max_density"]:
             flags.append("weak_topic")
         if course == 0:
@@ -533,6 +545,34 @@ class _Judge:
     def _concrete(self) -> int:
         """Distinct words of a lived moment: past events, times, places, people."""
         return len({w for w in self.words if w in self.r.concrete_words})
+
+    def _agreement(self) -> bool:
+        """Most sentences, and several, agree with or praise the reading ("I agree with the
+        essay", "the author is right"): agreement said many ways, in place of an answer."""
+        words, ends, n = self.words, self.tokens.ends, self.n
+        marked = _phrase_starts(words, self.r.agreement_phrases)
+        vocabulary = self.r.agreement_words
+        sentences = agreeing = start = 0
+        for i in range(n):
+            if not (ends[i] or i == n - 1):
+                continue
+            sentences += 1
+            if any(marked[j] or words[j] in vocabulary for j in range(start, i + 1)):
+                agreeing += 1
+            start = i + 1
+        t = self.t
+        return (
+            agreeing >= t["agreement_min_sentences"]
+            and agreeing >= t["agreement_min_share"] * sentences
+        )
+
+    def _abstract_count(self) -> int:
+        """Words and phrases of commitments and corporate values, not counting the prompt's
+        own words. Genuine answers use a few; empty ones are made of them."""
+        r = self.r
+        prompt = self._prompt_stems()
+        count = sum(1 for w in self.words if w in r.abstract_words and r.stem(w) not in prompt)
+        return count + sum(_phrase_starts(self.words, r.abstract_phrases))
 
     def _personal_and_generic(self) -> tuple[int, float, float]:
         """First-person words; per 100 words, first-person and lived-experience words and
