@@ -52,6 +52,7 @@ def load_collection() -> list[dict]:
         for number, line in enumerate(lines):
             if line.strip():
                 item = json.loads(line)
+                item["kind"] = item["kind"].replace("-", "_")  # authors spelled kinds both ways
                 item["split"] = split
                 item["line"] = number + 1
                 items.append(item)
