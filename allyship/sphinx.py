@@ -40,7 +40,7 @@ class ReflectionPrompts(SphinxDirective):
         student_nb = root / "assignments" / assignment / f"{assignment}.ipynb"
         self.env.note_dependency(str(root / "source" / assignment / f"{assignment}.ipynb"))
         doc_dir = Path(self.env.doc2path(self.env.docname)).parent
-        rel = Path(_relpath(student_nb, doc_dir)).as_posix()
+        rel = Path(os.path.relpath(student_nb, doc_dir)).as_posix()
 
         lines: list[str] = []
         for number, prompt in enumerate(prompts, 1):
@@ -59,11 +59,6 @@ class ReflectionPrompts(SphinxDirective):
         container = nodes.container(classes=["reflection-prompts"])
         self.state.nested_parse(StringList(lines, source=self.env.docname), 0, container)
         return [container]
-
-
-def _relpath(target: Path, start: Path) -> str:
-
-    return os.path.relpath(target, start)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

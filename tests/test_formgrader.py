@@ -25,6 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from conftest import BIN, allyship, copy_course, tool_env
@@ -151,6 +152,18 @@ def _wait_until_up(server: subprocess.Popen, url: str, tmp_path: Path) -> None:
     pytest.fail("formgrader did not start:\n" + (tmp_path / "jupyter-server.log").read_text())
 
 
+@pytest.fixture
+def page(browser) -> Iterator[Any]:
+    """A fresh Chromium page that records (and dismisses) every dialog a script opens."""
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
 def open_submission(page, start_url: str, student_id: str) -> None:
     """Manage Assignments → the assignment's submissions → the student → the notebook."""
     page.goto(start_url)
@@ -169,7 +182,7 @@ def wait_for_grades(page) -> None:
 
 
 def test_override_in_formgrader_survives_a_rerun_and_student_html_stays_inert(
-    graded: SimpleNamespace, formgrader: str, browser
+    graded: SimpleNamespace, formgrader: str, page: Any
 ) -> None:
     course, prompts = graded.course, graded.prompts
     target = prompts[0].grade_id  # the hostile student's first reflection carries a <script>
@@ -177,74 +190,66 @@ def test_override_in_formgrader_survives_a_rerun_and_student_html_stays_inert(
     before = class_before["hostile"]
     assert float(before[target]) != OVERRIDE
 
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    try:
-        open_submission(page, formgrader, "hostile")
-        wait_for_grades(page)
-        # The student's markup is shown as text, and none of it ran.
-        assert page.get_by_text("<script>window.__pwned = 2", exact=False).count() >= 1
-        assert page.evaluate("() => window.__pwned") is None
+    open_submission(page, formgrader, "hostile")
+    wait_for_grades(page)
+    # The student's markup is shown as text, and none of it ran.
+    assert page.get_by_text("<script>window.__pwned = 2", exact=False).count() >= 1
+    assert page.evaluate("() => window.__pwned") is None
 
-        score = page.locator(f"input.score#{target}")
-        assert score.get_attribute("placeholder") == f"{float(before[target]):g}"
-        with page.expect_response(
-            lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"
-        ) as saved:
-            score.fill(str(OVERRIDE))
-            score.press("Tab")  # formgrader saves on change, i.e. when the input loses focus
-        assert saved.value.ok and saved.value.json()["manual_score"] == OVERRIDE
-        comment = page.locator(f"textarea.comment#{target}-comment")
-        with page.expect_response(
-            lambda r: "/formgrader/api/comment/" in r.url and r.request.method == "PUT"
-        ) as saved:
-            comment.fill(COMMENT)
-            comment.press("Tab")
-        assert saved.value.ok and saved.value.json()["manual_comment"] == COMMENT
+    score = page.locator(f"input.score#{target}")
+    assert score.get_attribute("placeholder") == f"{float(before[target]):g}"
+    with page.expect_response(
+        lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"
+    ) as saved:
+        score.fill(str(OVERRIDE))
+        score.press("Tab")  # formgrader saves on change, i.e. when the input loses focus
+    assert saved.value.ok and saved.value.json()["manual_score"] == OVERRIDE
+    comment = page.locator(f"textarea.comment#{target}-comment")
+    with page.expect_response(
+        lambda r: "/formgrader/api/comment/" in r.url and r.request.method == "PUT"
+    ) as saved:
+        comment.fill(COMMENT)
+        comment.press("Tab")
+    assert saved.value.ok and saved.value.json()["manual_comment"] == COMMENT
 
-        # The student hands in again with one more sentence: autograde runs on that notebook.
-        hostile = graded.students[1]
-        hostile.texts[prompts[-1].grade_id] += " " + EXTRA
-        archive = course / "resubmissions.zip"
-        canvas_archive(archive, course, ASSIGNMENT, graded.students, DUE)
-        rerun = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
-        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-        assert "autograded 1, unchanged since last run 2" in rerun.stdout, rerun.stdout
+    # The student hands in again with one more sentence: autograde runs on that notebook.
+    hostile = graded.students[1]
+    hostile.texts[prompts[-1].grade_id] += " " + EXTRA
+    archive = course / "resubmissions.zip"
+    canvas_archive(archive, course, ASSIGNMENT, graded.students, DUE)
+    rerun = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "autograded 1, unchanged since last run 2" in rerun.stdout, rerun.stdout
 
-        config = load_course_config(course)
-        with Gradebook(config.CourseDirectory.db_url, "allyship") as gb:
-            grade = gb.find_grade(target, ASSIGNMENT, ASSIGNMENT, "hostile")
-            assert grade.manual_score == OVERRIDE and grade.score == OVERRIDE
-            assert gb.find_comment(target, ASSIGNMENT, ASSIGNMENT, "hostile").manual_comment == (
-                COMMENT
-            )
-        after = grades_rows(course)["hostile"]
-        assert float(after[target]) == OVERRIDE
-        rules = [
-            evaluate(hostile.texts[p.grade_id], p.rule_settings()).credit * p.points
-            for p in prompts[1:]
-        ]
-        assert [float(after[p.grade_id]) for p in prompts[1:]] == pytest.approx(rules)
-        assert float(after["total"]) == pytest.approx(OVERRIDE + sum(rules))
-        class_after = grades_rows(course)
-        for student in ("nguyen", "s006"):  # nobody else's grade moved
-            assert class_after[student]["total"] == class_before[student]["total"]
+    config = load_course_config(course)
+    with Gradebook(config.CourseDirectory.db_url, "allyship") as gb:
+        grade = gb.find_grade(target, ASSIGNMENT, ASSIGNMENT, "hostile")
+        assert grade.manual_score == OVERRIDE and grade.score == OVERRIDE
+        assert gb.find_comment(target, ASSIGNMENT, ASSIGNMENT, "hostile").manual_comment == (
+            COMMENT
+        )
+    after = grades_rows(course)["hostile"]
+    assert float(after[target]) == OVERRIDE
+    rules = [
+        evaluate(hostile.texts[p.grade_id], p.rule_settings()).credit * p.points
+        for p in prompts[1:]
+    ]
+    assert [float(after[p.grade_id]) for p in prompts[1:]] == pytest.approx(rules)
+    assert float(after["total"]) == pytest.approx(OVERRIDE + sum(rules))
+    class_after = grades_rows(course)
+    for student in ("nguyen", "s006"):  # nobody else's grade moved
+        assert class_after[student]["total"] == class_before[student]["total"]
 
-        page.reload()
-        wait_for_grades(page)
-        assert page.locator(f"input.score#{target}").input_value() == f"{OVERRIDE:g}"
-        assert page.locator(f"textarea.comment#{target}-comment").input_value() == COMMENT
-        assert page.evaluate("() => window.__pwned") is None
-        assert dialogs == []
-    finally:
-        context.close()
+    page.reload()
+    wait_for_grades(page)
+    assert page.locator(f"input.score#{target}").input_value() == f"{OVERRIDE:g}"
+    assert page.locator(f"textarea.comment#{target}-comment").input_value() == COMMENT
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.dialogs == []
 
 
 def test_a_roster_name_with_markup_is_refused_and_names_let_in_do_not_run(
-    graded: SimpleNamespace, formgrader: str, browser
+    graded: SimpleNamespace, formgrader: str, page: Any
 ) -> None:
     refused = graded.refused
     assert refused.returncode == 1
@@ -259,17 +264,9 @@ def test_a_roster_name_with_markup_is_refused_and_names_let_in_do_not_run(
     assert names["s006"].startswith(TRICKY_NAME)  # the corrected row, imported afterwards
     assert not any("<" in name or ">" in name for name in names.values())
 
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    try:
-        for student in graded.students:
-            open_submission(page, formgrader, student.roster.id)
-            wait_for_grades(page)
-            assert page.locator(".breadcrumb img, .breadcrumb script").count() == 0
-            assert page.evaluate("() => window.__pwned") is None
-        assert dialogs == []
-    finally:
-        context.close()
+    for student in graded.students:
+        open_submission(page, formgrader, student.roster.id)
+        wait_for_grades(page)
+        assert page.locator(".breadcrumb img, .breadcrumb script").count() == 0
+        assert page.evaluate("() => window.__pwned") is None
+    assert page.dialogs == []

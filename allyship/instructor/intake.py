@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from allyship.course import read_notebook_json
 from allyship.instructor.roster import RosterStudent, markup_problem
 
 CANVAS = re.compile(
@@ -82,7 +83,7 @@ def assignment_shape(root: Path, assignment: str) -> Shape:
     def ids_of(folder: Path) -> dict[str, frozenset[str]]:
         found = {}
         for path in sorted(folder.glob("*.ipynb")):
-            found[path.stem] = _nbgrader_ids(json.loads(path.read_text(encoding="utf-8")))
+            found[path.stem] = _nbgrader_ids(read_notebook_json(path))
         return found
 
     source = root / "source"

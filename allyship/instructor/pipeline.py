@@ -177,7 +177,8 @@ def _only(api, folder: Path, assignment: str, students: list[str]) -> Iterator[N
         sorted(p.parent.name for p in folder.glob(f"*/{assignment}")) if folder.is_dir() else []
     )
     saved = api.coursedir.student_id_exclude
-    api.coursedir.student_id_exclude = ",".join(s for s in others if s not in set(students))
+    wanted = set(students)
+    api.coursedir.student_id_exclude = ",".join(s for s in others if s not in wanted)
     try:
         yield
     finally:
@@ -205,6 +206,25 @@ def _batch(api, step: str, assignment: str, students: list[str], source: Path, o
     return done
 
 
+def _in_batches(
+    api,
+    step: str,
+    label: str,
+    assignment: str,
+    students: list[str],
+    source: Path,
+    output: Path,
+    stream,
+) -> Iterator[tuple[str, dict | None]]:
+    """Run ``step`` over ``students`` in batches, with a progress bar; yields each student
+    with None when it succeeded, else nbgrader's failed result."""
+    bar = Progress(label, len(students), stream)
+    for chunk in _chunks(students):
+        for student, error in _batch(api, step, assignment, chunk, source, output).items():
+            bar.step(student)
+            yield student, error
+
+
 def _autograde(api, root, assignment, digests, due, state, intake, run, stream) -> set[str]:
     """Autograde the submissions that changed since their last autograde; returns failures."""
     setup = setup_digest(root, assignment, due)
@@ -217,21 +237,25 @@ def _autograde(api, root, assignment, digests, due, state, intake, run, stream) 
         )
         (run.unchanged if unchanged else todo).append(student)
     failed = set()
-    bar = Progress("autograde", len(todo), stream)
-    for chunk in _chunks(todo):
-        outcome = _batch(
-            api, "autograde", assignment, chunk, root / "submitted", root / "autograded"
-        )
-        for student, error in outcome.items():
-            bar.step(student)
-            if error is None:
-                run.autograded.append(student)
-                state.set(student, submission=digests[student], setup=setup)
-            else:
-                failed.add(student)
-                state.set(student, submission=None)
-                reason = _last_error(error)
-                intake.problems.append(Problem(student, f"{assignment} (autograde)", reason))
+    batches = _in_batches(
+        api,
+        "autograde",
+        "autograde",
+        assignment,
+        todo,
+        root / "submitted",
+        root / "autograded",
+        stream,
+    )
+    for student, error in batches:
+        if error is None:
+            run.autograded.append(student)
+            state.set(student, submission=digests[student], setup=setup)
+        else:
+            failed.add(student)
+            state.set(student, submission=None)
+            reason = _last_error(error)
+            intake.problems.append(Problem(student, f"{assignment} (autograde)", reason))
     return failed
 
 
@@ -246,15 +270,19 @@ def _feedback(api, assignment, graded, state, release, run, stream) -> None:
         if state.get(s, "feedback") != digests[s]
         or not (root / "feedback" / s / assignment).is_dir()
     ]
-    bar = Progress("feedback", len(todo), stream)
-    for chunk in _chunks(todo):
-        outcome = _batch(
-            api, "generate_feedback", assignment, chunk, root / "autograded", root / "feedback"
-        )
-        for student, error in outcome.items():
-            bar.step(student)
-            if error is None:
-                state.set(student, feedback=digests[student])
+    batches = _in_batches(
+        api,
+        "generate_feedback",
+        "feedback",
+        assignment,
+        todo,
+        root / "autograded",
+        root / "feedback",
+        stream,
+    )
+    for student, error in batches:
+        if error is None:
+            state.set(student, feedback=digests[student])
     if todo and release:  # one call; feedback already released is simply released again
         with _only(api, root / "feedback", assignment, graded):
             run.feedback_released = bool(api.release_feedback(assignment)["success"])
