@@ -65,6 +65,11 @@ c.GenerateFeedback.preprocessors = [
 # Name each unreadable submitted notebook (e.g. not JSON); nbgrader then goes on with the others.
 c.Autograde.pre_convert_hook = _OURS + "report_unreadable_notebooks"
 
+# --- Collecting from the exchange (allyship.instructor.exchange) ------------------------------
+# nbgrader's collect, refusing a submission under an unsafe id, owned by another user, holding a
+# link or a special file, too large, or not made by `nbgrader submit`; never following a link.
+c.ExchangeFactory.collect = "allyship.instructor.exchange.SafeExchangeCollect"
+
 # --- Due dates and late penalties (`allyship grade`, allyship.instructor.late) ---------------
 # Per assignment. `allyship grade` writes each due date into the gradebook (Assignment.duedate,
 # shown by formgrader); nbgrader's AssignLatePenalties then asks SubtractPerHour for the penalty:

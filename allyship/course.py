@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from allyship.errors import AllyshipError
+
 #: The three pillars, in the book's order: assignment folder name -> chapter title.
 PILLARS: dict[str, str] = {
     "introspection": "Allyship starts with introspection",
@@ -25,7 +27,7 @@ PILLARS: dict[str, str] = {
 METADATA_KEY = "allyship"
 
 
-class CourseError(Exception):
+class CourseError(AllyshipError):
     """A course file is missing or malformed; the message names the file."""
 
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from allyship.course import CourseError, find_course_root
+from allyship.cli import plain
+from allyship.course import find_course_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Collect submissions from the nbgrader exchange (or file them from an LMS archive "
             "with --zip), check them, autograde what changed, generate feedback and write "
-            "reports/ASSIGNMENT/{grades.csv,canvas.csv,moodle.csv,report.html}."
+            "reports/ASSIGNMENT/{grades.csv,canvas.csv,moodle.csv,report.html}. Exit status: "
+            "0 when everything was graded, 1 when a file failed or was refused in this run, "
+            "2 when the assignment could not be graded at all."
         ),
     )
     parser.add_argument("assignment", help="assignment name (a folder of source/)")
@@ -38,28 +41,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from allyship.instructor.pipeline import GradeError, grade_assignment
+    from allyship.instructor.pipeline import grade_assignment
+    from allyship.instructor.run import GradeError
 
     # nbgrader's own autoflush noise while it creates a submission; not the user's concern.
     warnings.filterwarnings("ignore", message=".*not in session.*")
-
-    try:
-        root = find_course_root(args.course)
-        if args.zip is not None and not args.zip.is_file():
-            raise GradeError(f"{args.zip}: file not found")
-        result = grade_assignment(
-            root, args.assignment, archive=args.zip, include_text=args.include_text
-        )
-    except (CourseError, GradeError, ValueError, FileNotFoundError) as err:
-        print(f"allyship grade: {err}", file=sys.stderr)
-        return 2
+    root = find_course_root(args.course)
+    if args.zip is not None and not args.zip.exists():
+        raise GradeError(f"{args.zip}: file not found")
+    result = grade_assignment(
+        root, args.assignment, archive=args.zip, include_text=args.include_text
+    )
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {plain(note)}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {plain(warning)}", file=sys.stderr)
     for problem in result.failed:
-        print(f"failed: {problem.student}: {problem.file}: {problem.reason}", file=sys.stderr)
+        label = "failed" if result.is_new(problem) else "still set aside (reported before)"
+        print(
+            f"{label}: {plain(problem.student)}: {plain(problem.file)}: {plain(problem.reason)}",
+            file=sys.stderr,
+        )
     print(
         f"autograded {len(result.autograded)}, unchanged since last run {len(result.unchanged)}"
         f"; reports in {result.reports}"
     )
+    print(result.feedback_line())
     print(result.summary())
-    return 1 if result.failed else 0
+    return 1 if result.new_failures or result.feedback_released is False else 0

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from allyship.course import load_prompts, read_notebook_json
-from allyship.instructor.intake import name_key
+from allyship.course import load_prompts, read_notebook_json, source_notebook
+from allyship.instructor.matching import name_key
 from allyship.instructor.roster import RosterStudent
 
 #: Markup as a name: refused by ``allyship roster import``, but it can still arrive in file names.
@@ -72,7 +72,7 @@ def demo_class(root: Path, assignment: str, size: int) -> list[DemoStudent]:
 
 
 def _example_answers(root: Path, assignment: str) -> dict[str, str]:
-    data = read_notebook_json(root / "source" / assignment / f"{assignment}.ipynb")
+    data = read_notebook_json(source_notebook(assignment, root))
     found = {}
     for cell in data["cells"]:
         nbg = cell.get("metadata", {}).get("nbgrader", {})

@@ -1,45 +1,40 @@
-"""Getting submissions into ``submitted/<student>/<assignment>/`` and checking them first.
+"""Checking submissions in ``submitted/<student>/<assignment>/`` before anything grades them.
 
-Two sources: nbgrader's exchange (``nbgrader collect``) and an LMS "download all submissions"
-archive (Canvas or Moodle naming). Every notebook is checked before grading: a file that is not a
-notebook, not valid JSON, or not this assignment's notebook is reported by student and file, and
-the other students go on.
+Every value there is the student's: the folder name (the id), the file names, their types and
+their bytes. A folder whose id breaks :mod:`allyship.instructor.identity`'s rule, a link, a
+special file, a file that is not a notebook, not valid JSON or not this assignment's notebook
+is reported by student and file, and the other students go on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-import shutil
-import unicodedata
-import zipfile
-from collections.abc import Iterable
+import os
+import stat
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from allyship.course import read_notebook_json
-from allyship.instructor.roster import RosterStudent, markup_problem
+from allyship.instructor.identity import id_problem, shown_id
+from allyship.instructor.paths import CoursePaths
 
-CANVAS = re.compile(
-    r"^(?P<name>[^_/]+)_(?:(?P<late>LATE)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<orig>.+)$"
-)
-MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<uid>\d+)_assignsubmission_[a-z]+_$")
-#: Canvas appends ``-1``, ``-2``... to a resubmitted file's name.
-CANVAS_COPY_SUFFIX = re.compile(r"-\d+$")
 MAX_FILE_BYTES = 50 * 1024 * 1024
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A file that could not be graded, with the reason in plain words."""
+    """A file that could not be graded, with the reason in plain words.
+
+    ``key`` identifies this exact file (its content included), so a problem already reported by
+    an earlier run is recognised as set aside rather than reported as new.
+    """
 
     student: str  # roster id, or the name found in the archive when no student matched
     file: str
     reason: str
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,74 +56,98 @@ class Intake:
     unknown: list[Problem] = field(default_factory=list)  # files whose student is not on the roster
 
     def note(self, student: str, text: str) -> None:
-        self.notes.setdefault(student, []).append(text)
+        notes = self.notes.setdefault(student, [])
+        if text not in notes:
+            notes.append(text)
 
 
 # --- the assignment's shape -------------------------------------------------------------------
 
 
-def _nbgrader_ids(data: dict[str, Any]) -> frozenset[str]:
+def nbgrader_ids(data: dict[str, Any]) -> frozenset[str]:
+    """The grade_ids of a notebook's nbgrader cells, whatever their (editable) flags say."""
     ids = set()
     for cell in data.get("cells", []):
         meta = cell.get("metadata") if isinstance(cell, dict) else None
         nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
-        if isinstance(nbg, dict) and (nbg.get("grade") or nbg.get("solution")):
-            ids.add(str(nbg.get("grade_id")))
+        if isinstance(nbg, dict) and isinstance(nbg.get("grade_id"), str):
+            ids.add(nbg["grade_id"])
     return frozenset(ids)
 
 
-def assignment_shape(root: Path, assignment: str) -> Shape:
+def assignment_shape(paths: CoursePaths, assignment: str) -> Shape:
     """Read the notebook names and answer ids from the instructor's ``source/`` folders."""
 
     def ids_of(folder: Path) -> dict[str, frozenset[str]]:
-        found = {}
-        for path in sorted(folder.glob("*.ipynb")):
-            found[path.stem] = _nbgrader_ids(read_notebook_json(path))
-        return found
+        return {p.stem: nbgrader_ids(read_notebook_json(p)) for p in sorted(folder.glob("*.ipynb"))}
 
-    source = root / "source"
-    notebooks = ids_of(source / assignment)
+    notebooks = ids_of(paths.source(assignment))
     if not notebooks:
-        raise FileNotFoundError(f"{source / assignment}: no notebooks for {assignment!r}")
+        from allyship.instructor.run import GradeError
+
+        raise GradeError(f"{paths.source(assignment)}: no notebooks for {assignment!r}")
     others = {
         folder.name: frozenset().union(*ids_of(folder).values())
-        for folder in sorted(source.iterdir())
+        for folder in sorted(paths.source_folders().iterdir())
         if folder.is_dir() and folder.name != assignment
     }
-    return Shape(assignment, notebooks, others)
+    shared = frozenset().union(*notebooks.values()) & frozenset().union(*others.values())
+    return Shape(  # an id several assignments use (a common self-check cell) tells nothing
+        assignment,
+        {name: ids - shared for name, ids in notebooks.items()},
+        {name: ids - shared for name, ids in others.items()},
+    )
 
 
 # --- checking one file ------------------------------------------------------------------------
 
 
+def _parse(text: str) -> tuple[Any, str]:
+    try:
+        return json.loads(text), ""
+    except json.JSONDecodeError as err:
+        return None, f"not valid JSON (line {err.lineno}: {err.msg}); the file is damaged"
+    except RecursionError:
+        return None, "not a readable notebook (its JSON is nested too deeply)"
+
+
 def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]:
     """Which of the assignment's notebooks ``data`` is, or None and why not.
 
-    Identity comes from the answer cells' ``grade_id``s (compared with the instructor's source),
-    so a renamed copy is still recognised and another assignment's notebook is not.
+    Identity comes from the cells' ``grade_id``s (compared with the instructor's source), so a
+    renamed copy is still recognised and another assignment's notebook is not. The cells' flags
+    are not read: a student can flip them, and the grader restores them from ``source/``.
     """
     suffix = PurePosixPath(filename).suffix.lower()
     if suffix != ".ipynb":
         return None, f"not a notebook ({suffix or 'no extension'}); upload the .ipynb file"
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"file too large ({len(data) // 2**20} MB; at most {MAX_FILE_BYTES >> 20} MB)"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         return None, f"not a notebook: not UTF-8 text ({err.reason})"
-    try:
-        nb = json.loads(text)
-    except json.JSONDecodeError as err:
-        return None, f"not valid JSON (line {err.lineno}: {err.msg}); the file is damaged"
+    nb, reason = _parse(text)
+    if reason:
+        return None, reason
+    if isinstance(nb, dict) and "worksheets" in nb:
+        return None, (
+            "an old Jupyter notebook format (nbformat 3): open it in Jupyter, save it, "
+            "and submit it again"
+        )
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "not a Jupyter notebook (no list of cells)"
     try:
         import nbformat
 
         nbformat.reads(text, as_version=4)
+    except RecursionError:
+        return None, "not a readable notebook (its JSON is nested too deeply)"
     except Exception as err:  # nbformat raises several types for unreadable notebooks
-        return None, f"not a readable notebook ({type(err).__name__}: {err})"
-    ids = _nbgrader_ids(nb)
-    stem = CANVAS_COPY_SUFFIX.sub("", PurePosixPath(filename).stem)
-    ranked = sorted(shape.notebooks, key=lambda name: (name != stem, name))
+        return None, f"not a readable notebook ({type(err).__name__}: {str(err)[:200]})"
+    ids = nbgrader_ids(nb)
+    stem = PurePosixPath(filename).stem
+    ranked = sorted(shape.notebooks, key=lambda name: (not stem.startswith(name), name))
     for name in ranked:
         if ids & shape.notebooks[name]:
             return name, ""
@@ -136,247 +155,147 @@ def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]
         if ids & other_ids:
             return None, f"this is the {other!r} notebook, not {shape.assignment!r}"
     expected = ", ".join(f"{name}.ipynb" for name in shape.notebooks)
+    if not ids:
+        return None, (
+            f"its grading information (the nbgrader cell metadata) was removed, so its "
+            f"answers cannot be found; copy the answers into a fresh {expected} and submit that"
+        )
     return None, f"not this assignment's notebook (none of the answer cells of {expected})"
 
 
-def submission_hash(folder: Path) -> str:
-    """A digest of every file of a submission, to regrade only what changed."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-# --- exchange ---------------------------------------------------------------------------------
-
-
-def inspect_submitted(submitted: Path, assignment: str, shape: Shape, intake: Intake) -> None:
-    """Check every collected submission in place; a misnamed copy is renamed to the right name.
-
-    A folder whose student id holds ``<`` or ``>`` is refused: autograde would create that
-    student in the gradebook, and formgrader shows ids as HTML.
-    """
-    for folder in sorted(submitted.glob(f"*/{assignment}")):
-        student = folder.parent.name
-        if not folder.is_dir():
-            continue
-        markup = markup_problem({"id": student})
-        if markup:
-            intake.unknown.append(Problem(student, folder.name, f"{markup}; not graded"))
-            continue
-        accepted: set[str] = set()
-        failed = False
-        for path in sorted(folder.glob("*.ipynb")):
-            name, reason = identify(path.read_bytes(), path.name, shape)
-            if name is None:
-                intake.problems.append(Problem(student, path.name, reason))
-                failed = True
-            elif name in accepted:
-                intake.note(student, f"{path.name} ignored: {name}.ipynb was also submitted")
-            elif path.stem != name:
-                target = folder / f"{name}.ipynb"
-                if target.exists() and target.stat().st_size:
-                    intake.note(student, f"{path.name} ignored: {name}.ipynb was also submitted")
-                    continue
-                path.rename(target)
-                intake.note(student, f"submitted as {path.name!r}; graded as {name}.ipynb")
-                accepted.add(name)
-            else:
-                accepted.add(name)
-        if not failed and accepted:
-            intake.ready.add(student)
-        elif not accepted and not failed:
-            intake.problems.append(Problem(student, folder.name, "no notebook in the submission"))
-
-
-# --- LMS archives -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ArchiveFile:
-    member: str
-    filename: str  # the student's original file name
-    name: str  # the name the LMS wrote ("lastfirst" on Canvas, "Full Name" on Moodle)
-    lms_id: str
-    late: bool  # marked late by the LMS (Canvas only)
-    modified: datetime  # the archive's time for the file (naive, read as UTC)
-    lms: str  # "canvas" or "moodle"
-
-
-def read_archive_names(zf: zipfile.ZipFile) -> tuple[list[ArchiveFile], list[Problem]]:
-    """Parse LMS file names; files named neither way are problems (student unknown)."""
-    files, problems = [], []
-    for info in zf.infolist():
-        parts = PurePosixPath(info.filename).parts
-        if info.is_dir() or not parts or parts[0] == "__MACOSX" or parts[-1] == ".DS_Store":
-            continue
-        modified = datetime(*info.date_time)
-        moodle = next((m for p in parts[:-1] if (m := MOODLE_FOLDER.match(p))), None)
-        canvas = CANVAS.match(parts[-1])
-        if moodle:
-            files.append(
-                ArchiveFile(
-                    info.filename,
-                    parts[-1],
-                    moodle["name"],
-                    moodle["uid"],
-                    False,
-                    modified,
-                    "moodle",
-                )
-            )
-        elif canvas:
-            files.append(
-                ArchiveFile(
-                    info.filename,
-                    canvas["orig"],
-                    canvas["name"],
-                    canvas["uid"],
-                    bool(canvas["late"]),
-                    modified,
-                    "canvas",
-                )
-            )
-        else:
-            problems.append(
-                Problem(
-                    "?",
-                    info.filename,
-                    "cannot tell whose file this is "
-                    "(not named the way Canvas or Moodle name downloads)",
-                )
-            )
-    return files, problems
-
-
-def name_key(text: str) -> str:
-    """Letters and digits only, accents removed, case folded: how LMS names are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
-
-
-class RosterIndex:
-    """Find a roster student by LMS id, else by name (unique matches only)."""
-
-    def __init__(self, students: Iterable[RosterStudent]) -> None:
-        self.by_lms: dict[str, RosterStudent] = {}
-        self.by_name: dict[str, list[RosterStudent]] = {}
-        for student in students:
-            if student.lms_id:
-                self.by_lms[student.lms_id] = student
-            keys = {
-                name_key(student.last_name + student.first_name),
-                name_key(student.first_name + student.last_name),
-            }
-            for key in keys - {""}:
-                self.by_name.setdefault(key, []).append(student)
-
-    def find(self, lms_id: str, name: str) -> tuple[RosterStudent | None, str]:
-        if lms_id in self.by_lms:
-            return self.by_lms[lms_id], ""
-        matches = self.by_name.get(name_key(name), [])
-        if len(matches) == 1:
-            return matches[0], f"matched by name (LMS id {lms_id} is not in the roster)"
-        if len(matches) > 1:
-            return None, f"{len(matches)} students on the roster are called {name!r}"
-        return None, f"no student on the roster has LMS id {lms_id} or the name {name!r}"
-
-
-def _timestamp(file: ArchiveFile, due: datetime | None) -> tuple[datetime, str]:
-    """The submission time to record, and a note when it is not the LMS's own time.
-
-    Canvas archives mark lateness (``_LATE_``) but carry no reliable submission time. A file
-    marked late is recorded after the due date (its archive time when that is later, else one
-    second after the due date, so the smallest late penalty applies and the grader is told);
-    an on-time file is never recorded after the due date.
-    """
-    if file.lms != "canvas":
-        return file.modified, ""
-    if file.late:
-        if due is None:
-            return file.modified, "Canvas marked it late, but no due date is set: no penalty"
-        if file.modified > due:
-            return file.modified, ""
-        return due + timedelta(seconds=1), (
-            "Canvas marked it late without saying when it was submitted: recorded 1 second "
-            "after the due date (smallest late penalty); check the time in Canvas"
-        )
-    if due is not None and file.modified > due:
-        return due, ""
-    return file.modified, ""
-
-
-def intake_archive(
-    archive: Path,
-    submitted: Path,
-    shape: Shape,
-    roster: Iterable[RosterStudent],
-    due: datetime | None,
-    intake: Intake,
-) -> None:
-    """File each notebook of an LMS archive under its student; report the rest."""
+def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, str]:
+    """The bytes of ``path`` if it is a regular file (never through a link), else why not."""
     try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise ValueError(f"{archive}: not a readable zip archive ({err})") from err
-    index = RosterIndex(roster)
-    with zf:
-        files, unknown = read_archive_names(zf)
-        intake.unknown.extend(unknown)
-        chosen: dict[str, dict[str, tuple[ArchiveFile, bytes]]] = {}
-        for file in files:
-            student, how = index.find(file.lms_id, file.name)
-            if student is None:
-                intake.unknown.append(Problem(file.name, file.filename, how))
-                continue
-            if (
-                how and file.lms == "canvas"
-            ):  # Moodle folders carry a participant id, not the user's
-                intake.note(student.id, how)
-            info = zf.getinfo(file.member)
-            if info.file_size > MAX_FILE_BYTES:
-                intake.problems.append(Problem(student.id, file.filename, "file too large"))
-                continue
-            data = zf.read(file.member)
-            name, reason = identify(data, file.filename, shape)
-            if name is None:
-                intake.problems.append(Problem(student.id, file.filename, reason))
-                continue
-            if file.filename != f"{name}.ipynb" and not CANVAS_COPY_SUFFIX.search(
-                PurePosixPath(file.filename).stem
-            ):
-                intake.note(student.id, f"submitted as {file.filename!r}; graded as {name}.ipynb")
-            previous = chosen.setdefault(student.id, {}).get(name)
-            if previous is None or previous[0].modified <= file.modified:
-                chosen[student.id][name] = (file, data)
-    for student_id, notebooks in chosen.items():
-        _file_submission(
-            submitted / student_id / shape.assignment, notebooks, due, intake, student_id
+        info = path.lstat()
+    except OSError as err:
+        return None, f"cannot be read ({err.strerror})"
+    kind = file_kind(info.st_mode)
+    if kind != "file":
+        return None, f"is {kind}, not a file; not graded"
+    if info.st_size > limit:
+        return None, f"file too large ({info.st_size // 2**20} MB; at most {limit >> 20} MB)"
+    try:
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         )
+    except OSError as err:
+        return None, f"cannot be read ({err.strerror})"
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        return None, f"file too large (more than {limit >> 20} MB)"
+    return data, ""
 
 
-def _file_submission(
-    folder: Path,
-    notebooks: dict[str, tuple[ArchiveFile, bytes]],
-    due: datetime | None,
-    intake: Intake,
-    student_id: str,
-) -> None:
-    """Write a student's notebooks and ``timestamp.txt``; unchanged files are left untouched."""
-    stamps = [_timestamp(file, due) for file, _ in notebooks.values()]
-    when = max(stamp for stamp, _ in stamps)
-    for _, note in stamps:
-        if note:
-            intake.note(student_id, note)
-    wanted = {f"{name}.ipynb": data for name, (_, data) in notebooks.items()}
-    wanted["timestamp.txt"] = when.strftime(TIMESTAMP_FORMAT).encode()
-    current = (
-        {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
+def file_kind(mode: int) -> str:
+    """What a directory entry is, in words (links and special files are never followed)."""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a link"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    return "a special file"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def unsafe_entries(folder: Path) -> list[tuple[str, str]]:
+    """Every link or special file under ``folder`` (relative name, what it is), not followed."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            try:
+                kind = file_kind(path.lstat().st_mode)
+            except OSError:
+                kind = "unreadable"
+            if kind not in ("file", "a folder"):
+                found.append((str(path.relative_to(folder)), kind))
+    return sorted(found)
+
+
+# --- a collected submission -------------------------------------------------------------------
+
+
+def inspect_submitted(paths: CoursePaths, assignment: str, shape: Shape, intake: Intake) -> None:
+    """Check every collected submission in place; a misnamed copy is renamed to the right name."""
+    pattern = paths.submitted("*", assignment).relative_to(paths.root)
+    for folder in sorted(paths.root.glob(str(pattern))):
+        student = folder.parent.name
+        if folder.is_symlink() or folder.parent.is_symlink() or not folder.is_dir():
+            intake.unknown.append(
+                Problem(
+                    student,
+                    folder.name,
+                    "is a link, not a folder; not graded",
+                    key=f"link|{student}",
+                )
+            )
+            continue
+        problem = id_problem(student)
+        if problem:
+            intake.unknown.append(
+                Problem(
+                    shown_id(student), folder.name, f"{problem}; not graded", key=f"id|{student}"
+                )
+            )
+            continue
+        inspect_one(folder, student, shape, intake)
+
+
+def inspect_one(folder: Path, student: str, shape: Shape, intake: Intake) -> None:
+    """Decide whether one student's folder can be graded, renaming a misnamed copy."""
+    links = unsafe_entries(folder)
+    if links:
+        name, kind = links[0]
+        more = f" (and {len(links) - 1} more)" if len(links) > 1 else ""
+        intake.problems.append(
+            Problem(
+                student,
+                name,
+                f"is {kind}{more}: a submission may hold only its own files; not graded",
+                key=f"unsafe|{student}|{links}",
+            )
+        )
+        return
+    accepted: dict[str, Path] = {}
+    broken: list[Problem] = []
+    candidates = sorted(
+        folder.glob("*.ipynb"), key=lambda p: (p.stem not in shape.notebooks, p.name)
     )
-    if current != wanted:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        for name, data in wanted.items():
-            (folder / name).write_bytes(data)
-    intake.ready.add(student_id)
+    for path in candidates:
+        data, reason = read_regular_file(path)
+        name = None
+        if data is not None:
+            name, reason = identify(data, path.name, shape)
+        if name is None:
+            key = f"file|{student}|{path.name}|{digest(data) if data is not None else reason}"
+            broken.append(Problem(student, path.name, reason, key=key))
+        elif name in accepted:
+            intake.note(student, f"{path.name} ignored: {accepted[name].name} was also submitted")
+        else:
+            accepted[name] = path
+    missing = [name for name in shape.notebooks if name not in accepted]
+    if broken and (missing or not accepted):
+        intake.problems.extend(broken)
+        return
+    for problem in broken:
+        intake.note(student, f"{problem.file} ignored: {problem.reason}")
+    if not accepted:
+        intake.problems.append(
+            Problem(student, folder.name, "no notebook in the submission", key=f"empty|{student}")
+        )
+        return
+    for name, path in accepted.items():
+        target = folder / f"{name}.ipynb"
+        if path != target:
+            if target.exists():  # the right name holds a file that is not this notebook
+                target.rename(folder / f"{name}.ipynb.not-graded")
+            path.rename(target)
+            intake.note(student, f"submitted as {path.name!r}; graded as {name}.ipynb")
+    intake.ready.add(student)

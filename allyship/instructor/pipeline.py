@@ -1,71 +1,39 @@
 """``allyship grade``: submissions in, grades, feedback, LMS files and a class report out.
 
-Each step is nbgrader's own (collect, autograde, generate_feedback, release_feedback through
-``NbGraderAPI`` in process, with the course's ``nbgrader_config.py``); this module decides what
-needs doing, keeps going when one submission fails, and writes the exports from the gradebook.
+Four steps over one :class:`~allyship.instructor.run.GradeRun`: open the run (course, paths,
+roster, state), take submissions in (the exchange through :class:`SafeExchangeCollect`, or an
+LMS archive, then a check of every collected file), grade what changed (nbgrader's autograde
+and feedback through ``NbGraderAPI`` in process), and publish (rows from the gradebook, exports,
+report). One bad submission never stops the others; a problem already reported on an unchanged
+file is set aside, not retried.
 """
 
 from __future__ import annotations
 
-import math
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from allyship.course import assignments, load_prompts
 from allyship.instructor import exports, report
-from allyship.instructor.intake import (
-    Intake,
-    Problem,
-    assignment_shape,
-    inspect_submitted,
-    intake_archive,
+from allyship.instructor.batches import in_batches, only
+from allyship.instructor.exchange import SafeExchangeCollect
+from allyship.instructor.identity import id_problem, shown_id
+from allyship.instructor.intake import Problem, assignment_shape, inspect_submitted
+from allyship.instructor.late import due_date
+from allyship.instructor.lms import intake_archive
+from allyship.instructor.paths import CoursePaths
+from allyship.instructor.results import build_rows
+from allyship.instructor.roster import load_roster, markup_problem
+from allyship.instructor.run import GradeError, GradeRun
+from allyship.instructor.state import (
+    GradeState,
+    grades_digest,
+    setup_digest,
     submission_hash,
 )
-from allyship.instructor.late import due_date
-from allyship.instructor.progress import Progress
-from allyship.instructor.results import StudentRow, build_rows
-from allyship.instructor.roster import load_roster, markup_problem
-from allyship.instructor.state import GradeState, grades_digest, setup_digest
 from allyship.nbgrader_support import load_course_config
-
-
-class GradeError(Exception):
-    """The assignment cannot be graded at all (not a per-student problem)."""
-
-
-@dataclass
-class GradeRun:
-    assignment: str
-    rows: list[StudentRow] = field(default_factory=list)
-    failed: list[Problem] = field(default_factory=list)  # every file that could not be graded
-    autograded: list[str] = field(default_factory=list)  # students autograded in this run
-    unchanged: list[str] = field(default_factory=list)
-    feedback_released: bool = False
-    notes: list[str] = field(default_factory=list)  # about the run as a whole
-    reports: Path | None = None
-
-    @property
-    def graded(self) -> int:
-        return sum(r.status == "graded" for r in self.rows)
-
-    @property
-    def flagged(self) -> int:
-        return sum(r.needs_review for r in self.rows)
-
-    @property
-    def missing(self) -> int:
-        return sum(r.status == "missing" for r in self.rows)
-
-    def summary(self) -> str:
-        return (
-            f"graded {self.graded}, flagged for review {self.flagged}, "
-            f"missing {self.missing}, failed {len(self.failed)}"
-        )
 
 
 def grade_assignment(
@@ -76,67 +44,61 @@ def grade_assignment(
     stream: TextIO | None = None,
 ) -> GradeRun:
     """Run the whole day's work for one assignment; see the module docstring."""
+    run = open_run(root, assignment, archive, include_text, stream)
+    try:
+        take_in(run, archive)
+        grade(run)
+    finally:  # an interrupt keeps what was graded: the next run goes on from there
+        run.state.save()
+    publish(run)
+    return run
+
+
+# --- 1. open the run --------------------------------------------------------------------------
+
+
+def open_run(
+    root: Path,
+    assignment: str,
+    archive: Path | None,
+    include_text: bool,
+    stream: TextIO | None,
+) -> GradeRun:
     from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
 
-    if not (root / "source" / assignment).is_dir():
-        known = ", ".join(assignments(root)) or "no assignments"
-        raise GradeError(f"no assignment {assignment!r} in source/; the course has: {known}")
     config = load_course_config(root)
-    coursedir = CourseDirectory(config=config)
-    api = NbGraderAPI(coursedir, config=config)
-    prompts = load_prompts(assignment, root)
-    shape = assignment_shape(root, assignment)
-    due = _ensure_assignment(api, assignment, due_date(config, assignment))
-    roster = load_roster(config)
-    out = root / "reports" / assignment
-    state = GradeState.load(out / ".grade-state.json")
-    submitted = Path(coursedir.root) / coursedir.submitted_directory
-
-    intake = Intake()
-    use_exchange = archive is None and bool(api.exchange_is_functional)
-    run = GradeRun(assignment, reports=out)
-    for student in roster:  # stored before import refused markup, or added by hand
-        problem = markup_problem(vars(student))
+    paths = CoursePaths.from_config(config)
+    if id_problem(assignment) or not paths.source(assignment).is_dir():
+        known = ", ".join(assignments(root)) or "no assignments"
+        raise GradeError(
+            f"no assignment {assignment!r} in {paths.source_folders().name}/; "
+            f"the course has: {known}"
+        )
+    api = NbGraderAPI(paths.coursedir, config=config)
+    state = GradeState.load(paths.reports(assignment) / ".grade-state.json")
+    run = GradeRun(
+        assignment=assignment,
+        paths=paths,
+        api=api,
+        prompts=load_prompts(assignment, root),
+        shape=assignment_shape(paths, assignment),
+        due=_ensure_assignment(api, assignment, due_date(config, assignment)),
+        roster=[],
+        state=state,
+        include_text=include_text,
+        stream=stream,
+        use_exchange=archive is None and bool(api.exchange_is_functional),
+        set_aside_before=frozenset(state.set_aside),
+    )
+    for student in load_roster(config):  # stored before import refused them, or by hand
+        problem = id_problem(student.id) or markup_problem(vars(student))
         if problem:
             run.notes.append(
-                f"student {student.id!r} in the gradebook: {problem}; "
+                f"student {shown_id(student.id)} in the gradebook: {problem}; not graded: "
                 "fix it in the roster and import it again"
             )
-    if use_exchange:
-        result = api.collect(assignment, update=True)
-        if not result["success"]:
-            raise GradeError(f"nbgrader collect failed:\n{result.get('error', '')}")
-    elif archive is None:
-        run.notes.append(
-            f"no nbgrader exchange for course {api.course_id!r} ({api.exchange_root}): "
-            "grading what is already in submitted/ (use --zip for an LMS archive)"
-        )
-    if archive is not None:
-        intake_archive(archive, submitted, shape, roster, due, intake)
-    inspect_submitted(submitted, assignment, shape, intake)
-    ready = sorted(intake.ready)
-    digests = {s: submission_hash(submitted / s / assignment) for s in ready}
-    for student in ready:  # notes belong to the submission they were made about
-        if student in intake.notes or state.get(student, "notes_for") != digests[student]:
-            notes = sorted(set(intake.notes.get(student, [])))
-            state.set(student, notes=notes, notes_for=digests[student])
-
-    failed = _autograde(api, root, assignment, digests, due, state, intake, run, stream)
-    graded = {
-        s for s in ready if s not in failed and (root / "autograded" / s / assignment).is_dir()
-    }
-    _feedback(api, assignment, sorted(graded), state, use_exchange, run, stream)
-
-    run.failed = intake.problems + intake.unknown
-    notes = {s: list(state.get(s, "notes") or []) for s in graded}
-    with api.gradebook as gb:
-        run.rows = build_rows(
-            gb, root, assignment, prompts, roster, graded, notes, intake.problems, include_text
-        )
-    state.save()
-    exports.write_all(out, assignment, prompts, run.rows, include_text)
-    report.write(out / "report.html", assignment, prompts, run, include_text)
+        else:
+            run.roster.append(student)
     return run
 
 
@@ -164,133 +126,197 @@ def _ensure_assignment(api, assignment: str, due: datetime | None) -> datetime |
     return due if due is not None else stored
 
 
-def _chunks(students: list[str]) -> list[list[str]]:
-    """About ten batches: nbgrader compiles its templates once per call, not per student."""
-    size = max(5, math.ceil(len(students) / 10))
-    return [students[i : i + size] for i in range(0, len(students), size)]
+# --- 2. take submissions in -------------------------------------------------------------------
 
 
-@contextmanager
-def _only(api, folder: Path, assignment: str, students: list[str]) -> Iterator[None]:
-    """Make the next ``student_id="*"`` call of ``api`` see only ``students``."""
-    others = (
-        sorted(p.parent.name for p in folder.glob(f"*/{assignment}")) if folder.is_dir() else []
-    )
-    saved = api.coursedir.student_id_exclude
-    wanted = set(students)
-    api.coursedir.student_id_exclude = ",".join(s for s in others if s not in wanted)
-    try:
-        yield
-    finally:
-        api.coursedir.student_id_exclude = saved
+def take_in(run: GradeRun, archive: Path | None) -> None:
+    """Collect or file the submissions, then check every one; decide who can be graded."""
+    if run.use_exchange:
+        collect(run)
+    elif archive is None:
+        run.notes.append(
+            f"no nbgrader exchange for course {run.api.course_id!r} ({run.api.exchange_root}): "
+            "grading what is already in submitted/ (use --zip for an LMS archive)"
+        )
+    if archive is not None:
+        run.notes.extend(
+            intake_archive(archive, run.paths, run.shape, run.roster, run.due, run.intake)
+        )
+    inspect_submitted(run.paths, run.assignment, run.shape, run.intake)
 
 
-def _batch(api, step: str, assignment: str, students: list[str], source: Path, output: Path):
-    """Run ``step`` on ``students`` in one nbgrader call; returns {student: result or None}.
+def collect(run: GradeRun) -> None:
+    """nbgrader's collect through :class:`SafeExchangeCollect`; refusals become problems."""
+    from nbgrader.exchange.default.collect import ExchangeCollect
+    from nbgrader.utils import capture_log, temp_attrs
 
-    Students whose output is missing or older than the call are run again alone, so each
-    failure gets its own reason and one bad notebook never stops the batch's others.
+    api = run.api
+    safe = configured = api.exchange.collect
+    if configured is ExchangeCollect:
+        safe = SafeExchangeCollect
+    elif not issubclass(configured, SafeExchangeCollect):  # another exchange, e.g. ngshare
+        run.notes.append(f"collecting with {configured.__name__}: allyship's checks not applied")
+    with temp_attrs(api.coursedir, assignment_id=run.assignment):
+        app = safe(coursedir=api.coursedir, authenticator=api.authenticator, parent=api)
+        app.update = True
+        result = capture_log(app)
+    if not result["success"]:
+        raise GradeError(f"nbgrader collect failed:\n{result.get('error', '')}")
+    for problem in getattr(app, "refused", []):
+        known = problem.student in {s.id for s in run.roster}
+        (run.intake.problems if known else run.intake.unknown).append(problem)
+    for student, note in getattr(app, "notes", []):
+        run.intake.note(student, note)
+    run.warnings.extend(_warnings(result.get("log") or "", skip="Refused "))
+
+
+def _warnings(log: str, skip: str = "") -> list[str]:
+    """nbgrader's warning and error lines (the ones a grader must see), joined per message."""
+    found = []
+    for message in re.split(r"\n(?=\[[A-Z]+\])", log):
+        text = " ".join(message.split())
+        if text.startswith(("[WARNING]", "[ERROR]")) and not (skip and skip in text):
+            found.append(text)
+    return found
+
+
+# --- 3. grade what changed --------------------------------------------------------------------
+
+
+def grade(run: GradeRun) -> None:
+    ready = sorted(run.intake.ready)
+    digests = {s: submission_hash(run.paths.submitted(s, run.assignment)) for s in ready}
+    for student in ready:  # notes belong to the submission they were made about
+        if student in run.intake.notes or run.state.get(student, "notes_for") != digests[student]:
+            notes = sorted(set(run.intake.notes.get(student, [])))
+            run.state.set(student, notes=notes, notes_for=digests[student])
+    failed = autograde(run, digests)
+    run.graded = {
+        s for s in ready if s not in failed and run.paths.autograded(s, run.assignment).is_dir()
+    }
+    troubled = {p.student for p in run.intake.problems} - failed
+    run.earlier = {  # a refused or broken new submission: the earlier grade stays
+        s
+        for s in troubled
+        if run.state.get(s, "submission") and run.paths.autograded(s, run.assignment).is_dir()
+    }
+    run.graded |= run.earlier
+    feedback(run)
+
+
+def autograde(run: GradeRun, digests: dict[str, str]) -> set[str]:
+    """Autograde the submissions that changed since their last autograde; returns failures.
+
+    A submission that failed before, unchanged, with the same setup, is not tried again: its
+    earlier reason is reported as set aside.
     """
-    start = time.time()
-    with _only(api, source, assignment, students):
-        result = getattr(api, step)(assignment, "*", force=True)
-    done = {}
-    for student in students:
-        out = output / student / assignment
-        fresh = out.is_dir() and out.stat().st_mtime >= start - 1
-        if result["success"] and fresh:
-            done[student] = None
-        else:
-            alone = getattr(api, step)(assignment, student, force=True)
-            done[student] = None if alone["success"] else alone
-    return done
-
-
-def _in_batches(
-    api,
-    step: str,
-    label: str,
-    assignment: str,
-    students: list[str],
-    source: Path,
-    output: Path,
-    stream,
-) -> Iterator[tuple[str, dict | None]]:
-    """Run ``step`` over ``students`` in batches, with a progress bar; yields each student
-    with None when it succeeded, else nbgrader's failed result."""
-    bar = Progress(label, len(students), stream)
-    for chunk in _chunks(students):
-        for student, error in _batch(api, step, assignment, chunk, source, output).items():
-            bar.step(student)
-            yield student, error
-
-
-def _autograde(api, root, assignment, digests, due, state, intake, run, stream) -> set[str]:
-    """Autograde the submissions that changed since their last autograde; returns failures."""
-    setup = setup_digest(root, assignment, due)
-    todo = []
+    setup = setup_digest(run.paths, run.assignment, run.due)
+    todo, failed = [], set()
     for student, digest in digests.items():
+        state = run.state.students.get(student, {})
+        if state.get("failed_for") == [digest, setup]:
+            failed.add(student)
+            run.intake.problems.append(_autograde_problem(run, student, digest, state["reason"]))
+            continue
         unchanged = (
-            state.get(student, "submission") == digest
-            and state.get(student, "setup") == setup
-            and (root / "autograded" / student / assignment).is_dir()
+            state.get("submission") == digest
+            and state.get("setup") == setup
+            and run.paths.autograded(student, run.assignment).is_dir()
         )
         (run.unchanged if unchanged else todo).append(student)
-    failed = set()
-    batches = _in_batches(
-        api,
-        "autograde",
-        "autograde",
-        assignment,
-        todo,
-        root / "submitted",
-        root / "autograded",
-        stream,
-    )
-    for student, error in batches:
+    for student, error in in_batches(
+        run, "autograde", "autograde", "submitted", "autograded", todo
+    ):
         if error is None:
             run.autograded.append(student)
-            state.set(student, submission=digests[student], setup=setup)
+            run.state.set(student, submission=digests[student], setup=setup, failed_for=None)
         else:
             failed.add(student)
-            state.set(student, submission=None)
-            reason = _last_error(error)
-            intake.problems.append(Problem(student, f"{assignment} (autograde)", reason))
+            reason = last_error(error)
+            run.state.set(
+                student, submission=None, failed_for=[digests[student], setup], reason=reason
+            )
+            run.intake.problems.append(_autograde_problem(run, student, digests[student], reason))
     return failed
 
 
-def _feedback(api, assignment, graded, state, release, run, stream) -> None:
-    """Generate (and release) feedback only where the grades or comments changed."""
-    with api.gradebook as gb:
-        digests = {s: grades_digest(gb.find_submission(assignment, s)) for s in graded}
-    root = Path(api.coursedir.root)
+def _autograde_problem(run: GradeRun, student: str, digest: str, reason: str) -> Problem:
+    return Problem(
+        student, f"{run.assignment} (autograde)", reason, key=f"autograde|{student}|{digest}"
+    )
+
+
+def feedback(run: GradeRun) -> None:
+    """Generate feedback where the grades or comments changed; release it through the exchange
+    to everyone it can be released to, and say who it could not reach."""
+    graded = sorted(run.graded)
+    with run.api.gradebook as gb:
+        digests = {s: grades_digest(gb.find_submission(run.assignment, s)) for s in graded}
     todo = [
         s
         for s in graded
-        if state.get(s, "feedback") != digests[s]
-        or not (root / "feedback" / s / assignment).is_dir()
+        if run.state.get(s, "feedback") != digests[s]
+        or not run.paths.feedback(s, run.assignment).is_dir()
     ]
-    batches = _in_batches(
-        api,
-        "generate_feedback",
-        "feedback",
-        assignment,
-        todo,
-        root / "autograded",
-        root / "feedback",
-        stream,
-    )
-    for student, error in batches:
+    for student, error in in_batches(
+        run, "generate_feedback", "feedback", "autograded", "feedback", todo
+    ):
         if error is None:
-            state.set(student, feedback=digests[student])
-    if todo and release:  # one call; feedback already released is simply released again
-        with _only(api, root / "feedback", assignment, graded):
-            run.feedback_released = bool(api.release_feedback(assignment)["success"])
+            run.state.set(student, feedback=digests[student])
+    if todo and run.use_exchange:
+        release_feedback(run, graded)
 
 
-def _last_error(result: dict) -> str:
-    """The most telling line of a failed nbgrader step, for the report."""
+def release_feedback(run: GradeRun, graded: list[str]) -> None:
+    """One ``release_feedback`` call for every student whose feedback can be released.
+
+    nbgrader reads ``timestamp.txt`` and ``submission_secret.txt`` from each feedback folder and
+    stops the whole class at the first one missing, so those students are left out and named.
+    """
+    ready = []
+    for student in graded:
+        folder = run.paths.feedback(student, run.assignment)
+        missing = [
+            n for n in ("timestamp.txt", "submission_secret.txt") if not (folder / n).is_file()
+        ]
+        if missing and folder.is_dir():
+            run.warnings.append(
+                f"feedback for {student} not released: its submission has no {missing[0]} "
+                "(it was not made by nbgrader submit)"
+            )
+        elif folder.is_dir():
+            ready.append(student)
+    with only(run, "feedback", ready):
+        result = run.api.release_feedback(run.assignment)
+    run.feedback_released = bool(result["success"])
+    run.warnings.extend(_warnings(result.get("log") or ""))
+    if not result["success"]:
+        run.warnings.append(f"release_feedback failed: {last_error(result)}")
+
+
+def last_error(result: dict) -> str:
+    """The most telling line of a failed nbgrader step: the exception, not the boilerplate."""
     text = (result.get("log") or "") + "\n" + (result.get("error") or "")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("[ERROR]") or "Error" in ln]
-    return (errors or lines or ["autograde failed"])[-1][:300]
+    boiler = re.compile(r"see the (the )?above traceback|^Traceback|^\[ERROR\] There was an error")
+    telling = [ln for ln in lines if not boiler.search(ln)]
+    exceptions = [ln for ln in telling if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
+    errors = exceptions or [ln for ln in telling if ln.startswith("[ERROR]")]
+    return (errors or telling or ["autograde failed"])[-1][:300]
+
+
+# --- 4. publish -------------------------------------------------------------------------------
+
+
+def publish(run: GradeRun) -> None:
+    """Rows from the gradebook; exports and the report from the rows; the set-aside ledger."""
+    with run.api.gradebook as gb:
+        run.rows = build_rows(gb, run)
+    run.state.set_aside = {
+        p.key: run.state.set_aside.get(p.key) or datetime.utcnow().isoformat(timespec="seconds")
+        for p in run.failed
+        if p.key
+    }
+    run.state.save()
+    exports.write_all(run.reports, run.assignment, run.prompts, run.rows, run.include_text)
+    report.write(run.reports / "report.html", run)

@@ -18,7 +18,7 @@ from allyship.course import PILLARS, Prompt
 from allyship.instructor.results import StudentRow, duration
 
 if TYPE_CHECKING:
-    from allyship.instructor.pipeline import GradeRun
+    from allyship.instructor.run import GradeRun
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 SYMBOL = {
@@ -45,20 +45,14 @@ details pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem}
 """
 
 
-def write(
-    path: Path,
-    assignment: str,
-    prompts: Sequence[Prompt],
-    run: GradeRun,
-    include_text: bool = False,
-) -> None:
+def write(path: Path, run: GradeRun) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(assignment, prompts, run, include_text), encoding="utf-8")
+    path.write_text(render(run), encoding="utf-8")
 
 
-def render(
-    assignment: str, prompts: Sequence[Prompt], run: GradeRun, include_text: bool = False
-) -> str:
+def render(run: GradeRun) -> str:
+    """The report of a run; it reads only the run's rows, problems, notes and warnings."""
+    assignment, prompts, include_text = run.assignment, run.prompts, run.include_text
     title = PILLARS.get(assignment, assignment)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -77,6 +71,7 @@ def render(
         _review(run.rows),
         _missing(run.rows),
         _failed(run),
+        _run_notes(run),
         _no_lms(run.rows),
     ]
     if include_text:
@@ -218,7 +213,9 @@ def _failed(run: GradeRun) -> str:
     names = {r.student.id: r.student.display_name for r in run.rows}
     items = "".join(
         f"<tr><td>{escape(names.get(p.student, p.student))}</td><td>{escape(p.file)}</td>"
-        f"<td>{escape(p.reason)}</td></tr>"
+        f"<td>{escape(p.reason)}"
+        f"{'' if run.is_new(p) else ' <span class=muted>(reported before, unchanged)</span>'}"
+        "</td></tr>"
         for p in run.failed
     )
     if not run.failed:
@@ -228,6 +225,13 @@ def _failed(run: GradeRun) -> str:
         "<th scope='col'>Student</th><th scope='col'>File</th><th scope='col'>Why</th></tr>"
         f"</thead><tbody>{items}</tbody></table></section>"
     )
+
+
+def _run_notes(run: GradeRun) -> str:
+    """What the run says about itself: feedback released or not, notes, nbgrader's warnings."""
+    items = [run.feedback_line(), *run.notes, *(f"nbgrader: {w}" for w in run.warnings)]
+    lis = "".join(f"<li>{escape(item)}</li>" for item in items)
+    return f"<section id='run'><h2>About this run</h2><ul>{lis}</ul></section>"
 
 
 def _no_lms(rows: Sequence[StudentRow]) -> str:

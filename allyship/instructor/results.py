@@ -7,9 +7,11 @@ scores, word counts and reasons; the reflection text is read only when the instr
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from allyship.check import find_answer
@@ -17,6 +19,9 @@ from allyship.course import Prompt
 from allyship.instructor.intake import Problem
 from allyship.instructor.roster import RosterStudent
 from allyship.reflection import evaluate
+
+if TYPE_CHECKING:
+    from allyship.instructor.run import GradeRun
 
 
 @dataclass
@@ -83,55 +88,40 @@ def answers(notebook: Path, prompts: list[Prompt]) -> dict[str, str]:
     return found
 
 
-def build_rows(
-    gb,  # nbgrader.api.Gradebook
-    root: Path,
-    assignment: str,
-    prompts: list[Prompt],
-    roster: list[RosterStudent],
-    graded: set[str],
-    notes: dict[str, list[str]],
-    problems: list[Problem],
-    include_text: bool = False,
-) -> list[StudentRow]:
+def build_rows(gb, run: GradeRun) -> list[StudentRow]:  # gb: nbgrader.api.Gradebook
     """Rows for the roster plus anyone graded who is not on it, in roster order."""
     from nbgrader.api import MissingEntry
 
-    known = {s.id for s in roster}
-    everyone = list(roster) + [RosterStudent(id=s) for s in sorted(graded - known)]
+    known = {s.id for s in run.roster}
+    everyone = list(run.roster) + [RosterStudent(id=s) for s in sorted(run.graded - known)]
+    notes = {s: list(run.state.get(s, "notes") or []) for s in run.graded}
     rows = []
     for student in everyone:
-        own_problems = [p for p in problems if p.student == student.id]
+        own = [p for p in run.intake.problems if p.student == student.id]
         try:
-            submission = gb.find_submission(assignment, student.id)
+            submission = gb.find_submission(run.assignment, student.id)
         except MissingEntry:
             submission = None
-        if submission is None or student.id not in graded:
-            status = "failed" if own_problems else "missing"
-            row = StudentRow(student, status, problems=own_problems, in_roster=student.id in known)
-            row.prompts = [PromptResult(p.grade_id, None, p.points, status) for p in prompts]
+        if submission is None or student.id not in run.graded:
+            status = "failed" if own else "missing"
+            row = StudentRow(student, status, problems=own, in_roster=student.id in known)
+            row.prompts = [PromptResult(p.grade_id, None, p.points, status) for p in run.prompts]
             rows.append(row)
             continue
-        rows.append(
-            _graded_row(
-                root,
-                assignment,
-                prompts,
-                student,
-                submission,
-                notes,
-                own_problems,
-                include_text,
-                student.id in known,
-            )
-        )
+        row = StudentRow(student, "graded", problems=own, in_roster=student.id in known)
+        _fill_graded(row, run, submission)
+        row.flags.extend(notes.get(student.id, []))
+        kept = " (the earlier submission is graded)" if student.id in run.earlier else ""
+        row.flags.extend(f"{p.file}: {p.reason}{kept}" for p in own)
+        if not row.in_roster:
+            row.flags.append("not on the roster")
+        rows.append(row)
     return rows
 
 
-def _graded_row(
-    root, assignment, prompts, student, submission, notes, own_problems, include_text, in_roster
-) -> StudentRow:
-    row = StudentRow(student, "graded", problems=own_problems, in_roster=in_roster)
+def _fill_graded(row: StudentRow, run: GradeRun, submission) -> None:
+    """Scores, reasons and word counts of one graded submission, from the gradebook."""
+    student = row.student.id
     row.submitted_at = submission.timestamp
     row.seconds_late = float(submission.total_seconds_late or 0)
     row.late_penalty = float(submission.late_submission_penalty or 0)
@@ -142,38 +132,33 @@ def _graded_row(
     for nb in submission.notebooks:
         grades.update({g.name: g for g in nb.grades})
         comments.update({c.name: c for c in nb.comments})
-        folder = root / "submitted" / student.id / assignment
-        texts.update(answers(folder / f"{nb.name}.ipynb", prompts))
-        feedback = root / "feedback" / student.id / assignment / f"{nb.name}.html"
+        folder = run.paths.submitted(student, run.assignment)
+        texts.update(answers(folder / f"{nb.name}.ipynb", run.prompts))
+        feedback = run.paths.feedback(student, run.assignment) / f"{nb.name}.html"
         if feedback.is_file() and row.feedback is None:
-            row.feedback = "../../feedback/" + quote(f"{student.id}/{assignment}/{nb.name}.html")
-    for prompt in prompts:
+            row.feedback = Path(os.path.relpath(feedback, run.reports)).as_posix()
+            row.feedback = quote(row.feedback)
+    for prompt in run.prompts:
         grade, comment = grades.get(prompt.grade_id), comments.get(prompt.grade_id)
         if grade is None:
             row.prompts.append(PromptResult(prompt.grade_id, None, prompt.points, "missing"))
             continue
         score = grade.score
         text = texts.get(prompt.grade_id, "")
+        max_score = float(grade.max_score or prompt.points)
         result = PromptResult(
             prompt.grade_id,
             None if score is None else float(score),
-            float(grade.max_score or prompt.points),
-            prompt_status(score, float(grade.max_score or prompt.points), grade.needs_manual_grade),
+            max_score,
+            prompt_status(score, max_score, grade.needs_manual_grade),
             reason=(comment.comment or "") if comment is not None else "",
             words=evaluate(text, prompt.rule_settings()).words,
             overridden=grade.manual_score is not None,
-            text=text if include_text else None,
+            text=text if run.include_text else None,
         )
         row.prompts.append(result)
         if result.status == "review":
             row.flags.append(f"{prompt.grade_id}: {result.reason or 'needs manual grading'}")
-    row.flags.extend(notes.get(student.id, []))
-    row.flags.extend(
-        f"{p.file}: {p.reason} (the earlier submission is graded)" for p in own_problems
-    )
-    if not in_roster:
-        row.flags.append("not on the roster")
-    return row
 
 
 def duration(seconds: float) -> str:

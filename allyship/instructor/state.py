@@ -12,9 +12,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import allyship
+
+if TYPE_CHECKING:
+    from allyship.instructor.paths import CoursePaths
 
 #: Bump when the way feedback is rendered changes, so existing feedback is regenerated.
 FEEDBACK_FORMAT = "escaped-student-html-3"
@@ -24,15 +27,22 @@ FEEDBACK_FORMAT = "escaped-student-html-3"
 class GradeState:
     path: Path
     students: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Problems already reported (``Problem.key`` -> when first seen): set aside, not news.
+    set_aside: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> GradeState:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            students = data.get("students", {}) if isinstance(data, dict) else {}
         except (OSError, ValueError):
-            students = {}
-        return cls(path, students if isinstance(students, dict) else {})
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        students, set_aside = data.get("students"), data.get("set_aside")
+        return cls(
+            path,
+            students if isinstance(students, dict) else {},
+            set_aside if isinstance(set_aside, dict) else {},
+        )
 
     def get(self, student: str, key: str) -> Any:
         return self.students.get(student, {}).get(key)
@@ -43,15 +53,16 @@ class GradeState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"students": self.students}, indent=1, sort_keys=True))
+        data = {"students": self.students, "set_aside": self.set_aside}
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
         tmp.replace(self.path)
 
 
-def setup_digest(root: Path, assignment: str, due: object) -> str:
+def setup_digest(paths: CoursePaths, assignment: str, due: object) -> str:
     """Digest of everything that decides a grade besides the submission itself."""
     digest = hashlib.sha256(f"{allyship.__version__}|{due}".encode())
     package = Path(allyship.__file__).parent
-    files = [root / "nbgrader_config.py", *sorted((root / "source" / assignment).rglob("*"))]
+    files = [paths.config_file, *sorted(paths.source(assignment).rglob("*"))]
     files += sorted(
         p
         for p in package.rglob("*.py")
@@ -72,3 +83,12 @@ def grades_digest(submission) -> str:
         for c in sorted(nb.comments, key=lambda c: c.name):
             parts.append(f"{c.name}|{c.auto_comment}|{c.manual_comment}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def submission_hash(folder: Path) -> str:
+    """A digest of every file of a submission, to regrade only what changed (links not followed)."""
+    hasher = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        hasher.update(str(path.relative_to(folder)).encode())
+        hasher.update(b"\0" + path.read_bytes() + b"\0")
+    return hasher.hexdigest()

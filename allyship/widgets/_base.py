@@ -15,12 +15,14 @@ from typing import Any
 import anywidget
 import traitlets
 
+from allyship.errors import AllyshipError
+
 HERE = Path(__file__).parent
 JS_DIR = HERE / "js"
 CONTENT_DIR = HERE / "content"
 
 
-class WidgetContentError(ValueError):
+class WidgetContentError(AllyshipError, ValueError):
     """A widget's content file is missing or malformed; the message names the file."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import traitlets
 
 from allyship.course import PILLARS, Prompt, assignments, find_course_root, load_prompts
+from allyship.errors import AllyshipError
 from allyship.reflection import evaluate
 from allyship.widgets._base import ContentWidget, bundle
 
@@ -23,7 +24,7 @@ REFLECTION_DIR = Path(__file__).resolve().parent.parent / "reflection"
 RULES_JS = REFLECTION_DIR / "rules.js"
 
 
-class JournalError(RuntimeError):
+class JournalError(AllyshipError, RuntimeError):
     """The journal cannot be built (missing rules port or data); the message names the file."""
 
 
