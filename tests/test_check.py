@@ -6,12 +6,14 @@ The agreement test grades the labeled collection ``tests/reflections/`` with the
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import nbgrader, run_tool
+from conftest import REPO, allyship, nbgrader, run_tool
 from test_autograde import (
     ASSIGNMENT,
     GENUINE,
@@ -21,8 +23,17 @@ from test_autograde import (
     submit,
 )
 
-from allyship.check import check_file
-from allyship.course import load_prompts
+from allyship.check import (
+    PACKAGED_PROMPTS,
+    check_file,
+    check_notebook,
+    judge,
+    packaged,
+    packaged_prompts_source,
+    prompt_fingerprint,
+    released_prompts,
+)
+from allyship.course import assignments, load_prompts
 from allyship.nbgrader_plugins import comment_text
 
 REFLECTIONS = Path(__file__).parent / "reflections"
@@ -111,6 +122,290 @@ def test_self_check_cell_runs_inside_the_notebook(course: Path, tmp_path: Path) 
         assert f"Prompt {item.number}: {item.prompt.title}" in output
         for reason in item.verdict.reasons:
             assert reason in output
+
+
+# ------------------------------------------------------------ which prompts are trusted (D-M12)
+
+
+def complete_answers(assignment: str) -> dict[str, str]:
+    """For each prompt of ``assignment``, a genuine reflection of the labeled collection."""
+    answers: dict[str, str] = {}
+    for item in labeled_items():
+        if item["assignment"] == assignment and item["expected"] == "complete":
+            answers.setdefault(item["grade_id"], item["text"])
+    return answers
+
+
+def run_check(cwd: Path, *args: str) -> Any:
+    return run_tool("allyship", cwd, "check", *args, timeout=120)
+
+
+def test_check_refuses_another_assignments_notebook_saved_under_this_name(
+    course: Path, tmp_path: Path
+) -> None:
+    """D-M12: the complete accountability notebook saved as introspection.ipynb."""
+    done = answered(released(course, "accountability"), complete_answers("accountability"))
+    right = tmp_path / "accountability.ipynb"
+    right.write_text(json.dumps(done))
+    result = run_check(tmp_path, str(right))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All 3 prompts are complete." in result.stdout
+
+    wrong_name = "this is the 'accountability' notebook, not 'introspection'"
+    alone = tmp_path / "alone" / "introspection.ipynb"  # no course: the package's fingerprints
+    in_course = course / "mine" / "introspection.ipynb"  # in a course: its source/ notebooks
+    for path in (alone, in_course):
+        path.parent.mkdir()
+        path.write_text(json.dumps(done))
+        result = run_check(path.parent, path.name)
+        assert result.returncode == 2, result.stdout
+        assert result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            f"allyship check: introspection.ipynb: {wrong_name}: its answer cells are those of "
+            "accountability.ipynb, so the grader would not accept it for 'introspection'"
+        ]
+
+    renamed = tmp_path / "mine.ipynb"  # the name claims nothing, the flag does
+    renamed.write_text(json.dumps(done))
+    result = allyship(course, "check", str(renamed), "--assignment", "introspection")
+    assert result.returncode == 2 and wrong_name in result.stderr
+
+
+def test_check_recognises_a_renamed_copy_from_its_answer_cells(
+    course: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "Copy of my work.ipynb"
+    path.write_text(json.dumps(answered(released(course), GENUINE)))
+    for result in (run_check(tmp_path, str(path)), allyship(course, "check", str(path))):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (
+            "Note: Copy of my work.ipynb was recognised from its answer cells as the "
+            "'introspection' notebook" in result.stdout
+        )
+        assert "All 3 prompts are complete." in result.stdout
+
+
+def lowered_minimum(nb: dict[str, Any]) -> dict[str, Any]:
+    """The notebook with every answer cell's saved minimum lowered to 1 word (a student edit)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if "allyship" in cell["metadata"]:
+            cell["metadata"]["allyship"]["min_words"] = 1
+    return nb
+
+
+def test_check_judges_with_the_courses_prompts_not_the_notebooks(
+    course: Path, tmp_path: Path
+) -> None:
+    """Edited settings in the notebook never make an answer complete for the self-check."""
+    short = "I learned that my accent bias came from school and I want to change it."
+    nb = lowered_minimum(answered(released(course), dict.fromkeys(GENUINE, short)))
+    trusted = load_prompts(ASSIGNMENT, course)
+    grader_says = judge(short, trusted[0], 1)
+    assert grader_says.status == "incomplete"  # under the course's 80-word minimum
+
+    # in a course: its source/ is used, as the grader does, and the difference is noted
+    path = course / "mine" / f"{ASSIGNMENT}.ipynb"
+    path.parent.mkdir()
+    path.write_text(json.dumps(nb))
+    result = run_check(path.parent, path.name)
+    assert result.returncode == 1, result.stdout + result.stderr
+    source = course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert f"Checked with the course's prompts in {source} (the copy the grader reads)" in (
+        result.stdout
+    )
+    assert (
+        "Note: The copy of prompt 1 saved in this notebook differs from the course's "
+        "(its settings); the course's copy was used, as the grader does." in result.stdout
+    )
+    for reason in grader_says.reasons:
+        assert reason in result.stdout
+    assert "3 of 3 prompts still need work." in result.stdout
+
+    # alone: the saved prompts are compared with the package's copy, and refused
+    alone = tmp_path / f"{ASSIGNMENT}.ipynb"
+    alone.write_text(json.dumps(nb))
+    result = run_check(tmp_path, alone.name)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"allyship check: {alone.name}: cannot say what the grader will: this notebook's saved "
+        "copy of prompts 1, 2 and 3 does not match this package's trusted copy of the "
+        "'introspection' prompts (compared: grade id, title, wording, points and settings of "
+        "each answer cell); check it in the course folder or with --course, or copy your "
+        "answers into a fresh copy of the notebook"
+    ]
+
+    # ... unless the course is named
+    result = allyship(course, "check", str(alone))
+    assert result.returncode == 1 and "its settings" in result.stdout
+
+
+def test_check_alone_says_what_it_compared(course: Path, tmp_path: Path) -> None:
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    path.write_text(json.dumps(answered(released(course), GENUINE)))
+    result = run_check(tmp_path, path.name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "Checked with the prompts saved in this notebook, after comparing them with this "
+        "package's trusted copy of the 'introspection' prompts" in result.stdout
+    )
+
+
+def test_check_of_an_unknown_course_says_it_is_not_verified(course: Path, tmp_path: Path) -> None:
+    """Another course's notebook (ids the package does not know), with no course folder."""
+    nb = answered(released(course), GENUINE)
+    for cell in nb["cells"]:
+        nbg = cell["metadata"].get("nbgrader", {})
+        nbg["grade_id"] = "other_" + nbg.get("grade_id", "")
+    for entry in nb["metadata"]["allyship"]["answers"]:
+        entry["grade_id"] = "other_" + entry["grade_id"]
+    path = tmp_path / "other.ipynb"
+    path.write_text(json.dumps(nb))
+    result = run_check(tmp_path, path.name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Not verified: no course folder was found at or above this notebook" in result.stdout
+    assert "All 3 prompts are complete." in result.stdout
+
+    # in this course, it is no notebook of it
+    result = allyship(course, "check", str(path))
+    assert result.returncode == 2
+    assert "not a notebook of this course (it has none of the answer cells of" in result.stderr
+
+
+def test_packaged_prompts_match_the_course() -> None:
+    """The package's fingerprints are the course's source/ prompts and the released notebooks'.
+
+    When this fails after an edit of source/, paste the printed value into allyship/check.py.
+    """
+    expected = {a: packaged(load_prompts(a, REPO)) for a in assignments(REPO)}
+    assert expected == PACKAGED_PROMPTS, packaged_prompts_source(REPO)
+    for assignment, entries in PACKAGED_PROMPTS.items():
+        path = REPO / "assignments" / assignment / f"{assignment}.ipynb"
+        saved = released_prompts(json.loads(path.read_text(encoding="utf-8")), assignment)
+        assert [prompt_fingerprint(p) for p in saved] == [e.fingerprint for e in entries]
+
+
+# ------------------------------------------------------------ files it cannot check (D-L6)
+
+
+def assert_refused(result: Any, *lines: str) -> None:
+    """Could not check: exit status 2, nothing on stdout, exactly these lines, no traceback."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"allyship check: {line}" for line in lines]
+
+
+def test_check_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    folder = tmp_path / "introspection.ipynb"
+    folder.mkdir()
+    pipe = tmp_path / "pipe.ipynb"
+    os.mkfifo(pipe)  # opening it would wait for a writer forever
+    result = run_tool("allyship", tmp_path, "check", ".", folder.name, pipe.name, timeout=60)
+    assert_refused(
+        result,
+        ".: is a folder, not a notebook file",
+        "introspection.ipynb: is a folder, not a notebook file",
+        "pipe.ipynb: is a named pipe, not a notebook file (not opened)",
+    )
+
+
+def test_check_refuses_an_oversized_file(tmp_path: Path) -> None:
+    big = tmp_path / "introspection.ipynb"
+    with big.open("wb") as handle:
+        handle.truncate(51 * 2**20)  # sparse: no need to write 51 MB
+    result = run_check(tmp_path, big.name)
+    assert_refused(
+        result,
+        "introspection.ipynb: too large for a notebook (51 MB; the check reads at most 50 MB)",
+    )
+
+
+DAMAGED = "the notebook is damaged: "
+FRESH = "; copy your answers into a fresh copy of the notebook"
+
+
+def damage(nb: dict[str, Any], how: str) -> str:
+    """The notebook's text, broken in one of the ways a hand edit or a bad tool breaks it."""
+    nb = copy.deepcopy(nb)
+    answer = next(i for i, c in enumerate(nb["cells"]) if "allyship" in c["metadata"])
+    if how == "deep":
+        return '{"cells": [], "x": ' + "[" * 100000 + "]" * 100000 + "}"
+    if how == "cell":
+        nb["cells"][answer] = 5
+    elif how == "source":
+        nb["cells"][answer]["source"] = 5
+    elif how == "cell metadata":
+        nb["cells"][answer]["metadata"] = "x"
+    elif how == "metadata":
+        nb["metadata"] = []
+    elif how == "cells":
+        nb["cells"] = {"0": nb["cells"][0]}
+    return json.dumps(nb)
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("deep", "not a readable notebook (its JSON is nested too deeply)"),
+        ("cell", f"{DAMAGED}cell 3 is not a notebook cell{FRESH}"),
+        ("source", f"{DAMAGED}cell 3 has a source that is not text{FRESH}"),
+        ("cell metadata", f"{DAMAGED}cell 3 has metadata that is not a mapping{FRESH}"),
+        ("metadata", f"{DAMAGED}its metadata is not a mapping{FRESH}"),
+        ("cells", "not a Jupyter notebook (no list of cells)"),
+    ],
+)
+def test_check_names_a_damaged_notebook(
+    course: Path, tmp_path: Path, how: str, message: str
+) -> None:
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    path.write_text(damage(released(course), how))
+    assert_refused(run_check(tmp_path, path.name), f"{path.name}: {message}")
+
+
+def test_check_of_damaged_allyship_metadata(course: Path, tmp_path: Path) -> None:
+    """Our own metadata, edited into nonsense: the grader ignores it, so a course check does too;
+    alone, the saved prompts no longer match the package's copy."""
+    nb = answered(released(course), GENUINE)
+    nb["metadata"]["allyship"] = "x"
+    nb["cells"][2]["metadata"]["allyship"] = ["x"]
+    nb["cells"][4]["metadata"]["nbgrader"]["points"] = "lots"
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    path.write_text(json.dumps(nb))
+    result = allyship(course, "check", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(its record is damaged)" in result.stdout
+    assert "All 3 prompts are complete." in result.stdout
+    result = run_check(tmp_path, path.name)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "this notebook's saved copy of prompts 1 and 2 does not match" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_of_damaged_nbgrader_metadata_matches_the_grader(
+    course: Path, tmp_path: Path
+) -> None:
+    """An answer cell whose nbgrader metadata is broken is dropped by the grader: "deleted"."""
+    nb = answered(released(course), GENUINE)
+    nb["cells"][2]["metadata"]["nbgrader"] = "x"
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    path.write_text(json.dumps(nb))
+    for result in (run_check(tmp_path, path.name), allyship(course, "check", str(path))):
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "The answer cell for prompt 1 (Where a belief came from) was deleted" in (
+            result.stdout
+        )
+
+
+def test_check_notebook_cell_prints_one_line_for_a_pipe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipe = tmp_path / f"{ASSIGNMENT}.ipynb"
+    os.mkfifo(pipe)
+    check_notebook(pipe)
+    out, err = capsys.readouterr()
+    assert out == ""
+    expected = f"{pipe}: is a named pipe, not a notebook file (not opened)"
+    assert err == f"Could not check the notebook: {expected}\n"
 
 
 # ----------------------------------------------------------------- agreement with the grader
