@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ from allyship.course import (
 
 #: Set by the sanitize pass on an answer cell it had to add back; read by the grading pass.
 RESTORED_KEY = "restored"
+#: Set on a cell taken as the answer because it follows the prompt, though its id was changed.
+ADOPTED_KEY = "adopted"
+ADOPTED_REASON = (
+    "Your answer cell's settings had been changed (its id or its nbgrader metadata), so it "
+    "was found by its place after the prompt; your instructor will check it."
+)
 
 
 # --------------------------------------------------------------------------- trusted settings
@@ -132,7 +139,8 @@ class RepairAnswerCells(NbGraderPreprocessor):
             cells = self._merge_answer(cells, prompt)
         cells = self._drop_duplicate_ids(cells)
         for number, prompt in enumerate(prompts, start=1):
-            if not any(grade_id(cell) == prompt.grade_id for cell in cells):
+            present = any(grade_id(cell) == prompt.grade_id for cell in cells)
+            if not present and not self._adopt(cells, prompt, src_cells):
                 cells = self._add_back(cells, prompt, number, src_cells)
         nb.cells = cells
         return nb, resources
@@ -168,6 +176,27 @@ class RepairAnswerCells(NbGraderPreprocessor):
                 self.log.warning("Cell %s appears more than once: keeping the last copy", gid)
                 del cell.metadata["nbgrader"]
         return cells
+
+    def _adopt(
+        self, cells: list[NotebookNode], prompt: Prompt, src_cells: tuple[dict[str, Any], ...]
+    ) -> bool:
+        """Take the Markdown cell right after the prompt as its answer when the answer's id was
+        renamed or its metadata removed: the text is graded and flagged, not lost (D-L11)."""
+        src = next(cell for cell in src_cells if grade_id(cell) == prompt.grade_id)
+        at = src_cells.index(src)
+        prompt_id = grade_id(src_cells[at - 1]) if at else None
+        where = [i for i, cell in enumerate(cells) if prompt_id and grade_id(cell) == prompt_id]
+        if not where or where[0] + 1 >= len(cells):
+            return False
+        cell = cells[where[0] + 1]
+        if cell.cell_type != "markdown" or grade_id(cell):
+            return False
+        self.log.warning(
+            "Answer cell %s had lost its id: taking the cell after its prompt", prompt.grade_id
+        )
+        cell.metadata["nbgrader"] = from_dict(copy.deepcopy(src["metadata"]["nbgrader"]))
+        cell.metadata[METADATA_KEY] = from_dict({ADOPTED_KEY: True})
+        return True
 
     def _add_back(
         self,
@@ -247,9 +276,12 @@ class ReflectionAutoGrades(SaveAutoGrades):
         gid = cell.metadata["nbgrader"]["grade_id"]
         if gid not in self._verdicts:
             number, prompt = self._numbered[gid]
-            restored = cell.metadata.get(METADATA_KEY, {}).get(RESTORED_KEY, False)
-            answer = None if restored else find_answer([cell], prompt)
-            self._verdicts[gid] = (judge(answer, prompt, number), prompt)
+            ours = cell.metadata.get(METADATA_KEY, {})
+            answer = None if ours.get(RESTORED_KEY) else find_answer([cell], prompt)
+            verdict = judge(answer, prompt, number)
+            if ours.get(ADOPTED_KEY):
+                verdict = replace(verdict, reasons=(*verdict.reasons, ADOPTED_REASON))
+            self._verdicts[gid] = (verdict, prompt, bool(ours.get(ADOPTED_KEY)))
         return self._verdicts[gid]
 
     def _is_reflection(self, cell: NotebookNode) -> bool:
@@ -258,18 +290,19 @@ class ReflectionAutoGrades(SaveAutoGrades):
     def _add_score(self, cell: NotebookNode, resources: ResourcesDict) -> None:
         if not self._is_reflection(cell):
             return super()._add_score(cell, resources)
-        verdict, prompt = self._verdict(cell)
+        verdict, prompt, adopted = self._verdict(cell)
         grade = self.gradebook.find_grade(
             prompt.grade_id, self.notebook_id, self.assignment_id, self.student_id
         )
         grade.auto_score = verdict.credit * prompt.points
-        grade.needs_manual_grade = verdict.needs_review or grade.manual_score is not None
+        flagged = verdict.needs_review or adopted
+        grade.needs_manual_grade = flagged or grade.manual_score is not None
         self.gradebook.db.commit()
 
     def _add_comment(self, cell: NotebookNode, resources: ResourcesDict) -> None:
         if not self._is_reflection(cell):
             return super()._add_comment(cell, resources)
-        verdict, prompt = self._verdict(cell)
+        verdict, prompt, _ = self._verdict(cell)
         comment = self.gradebook.find_comment(
             prompt.grade_id, self.notebook_id, self.assignment_id, self.student_id
         )

@@ -353,3 +353,34 @@ def test_answer_text_is_read_like_the_self_check(course: Path) -> None:
     assert find_answer(cells, prompt) == "First half.\n\nSecond half."
     assert find_answer(cells[:1], prompt) == prompt.release_text
     assert find_answer(cells[2:3], prompt) is None
+
+
+def test_a_renamed_answer_id_is_graded_from_its_place_and_flagged(generated: Path) -> None:
+    """D-L11: a student renamed an answer cell's grade_id; the text is graded, not zeroed
+    silently, and the grader is asked to check it. D-L1: another student flipped the answer
+    cells' nbgrader flags; the source's settings are restored and the answers graded."""
+    from allyship.nbgrader_plugins import ADOPTED_REASON
+
+    nb = answered(released(generated), GENUINE)
+    renamed = copy.deepcopy(nb)
+    renamed["cells"][cell_index(renamed, "introspection_roots")]["metadata"]["nbgrader"][
+        "grade_id"
+    ] = "my_answer"
+    submit(generated, "renamer", renamed)
+    flipped = copy.deepcopy(nb)
+    for grade_id in GENUINE:
+        meta = flipped["cells"][cell_index(flipped, grade_id)]["metadata"]["nbgrader"]
+        meta.update(solution=False, grade=False, locked=True)
+    submit(generated, "flipper", flipped)
+    nbgrader(generated, "autograde", ASSIGNMENT, "--force")
+
+    roots = grades(generated, "renamer")["introspection_roots"]
+    prompts = load_prompts(ASSIGNMENT, generated)
+    verdict = judge(GENUINE["introspection_roots"], prompts[0], 1)
+    assert roots["auto_score"] == verdict.credit * prompts[0].points > 0
+    assert roots["needs_manual_grade"] is True
+    assert roots["auto_comment"].endswith(ADOPTED_REASON)
+    flips = grades(generated, "flipper")
+    for number, prompt in enumerate(prompts, 1):
+        want = judge(GENUINE[prompt.grade_id], prompt, number)
+        assert flips[prompt.grade_id]["auto_score"] == want.credit * prompt.points
