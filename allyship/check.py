@@ -33,6 +33,7 @@ from allyship.course import (
     find_course_root,
     load_prompts,
     prompts_from_notebook,
+    read_notebook_json,
     source_notebook,
 )
 from allyship.reflection import Verdict, evaluate
@@ -508,8 +509,9 @@ def identify(
     """Which assignment a notebook is, from its cells' grade_ids, or None and why not.
 
     Decided as the grader decides: the claimed assignment wins when any of its answer cells is
-    there; otherwise a notebook holding another assignment's answer cells is that assignment's
-    notebook, whatever its name says. ``known`` maps assignment -> trusted answer grade_ids.
+    there; otherwise a notebook holding another assignment's cells is that assignment's
+    notebook, whatever its name says. ``known`` maps assignment -> its identifying grade_ids
+    (from ``source/``, or this package's answer ids).
     """
     if claimed in known and ids & known[claimed]:
         return claimed, ""
@@ -527,7 +529,7 @@ def identify(
             f"cannot be found; {FRESH_COPY}"
         )
     names = ", ".join(f"{name}.ipynb" for name in known)
-    return None, f"not a notebook of this course (it has none of the answer cells of {names})"
+    return None, f"not a notebook of this course (it has none of the cells of {names})"
 
 
 # ----------------------------------------------------------------------- the trusted prompts
@@ -549,12 +551,28 @@ def course_prompts(root: Path, claimed: str | None) -> dict[str, list[Prompt]]:
     return found
 
 
+def identifying_ids(root: Path, names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Per assignment, the grade_ids only its source notebook has, as the grader's intake uses.
+
+    Every cell counts (a notebook whose answer cells were all deleted is still recognised by its
+    prompts), except ids several assignments share, such as the self-check cell.
+    """
+    ids = {
+        name: nbgrader_ids(read_notebook_json(source_notebook(name, root))["cells"])
+        for name in names
+    }
+    return {
+        name: own.difference(*(other for n, other in ids.items() if n != name))
+        for name, own in ids.items()
+    }
+
+
 def from_course(
     path: Path, cells: Sequence[Mapping[str, Any]], root: Path, flag: str | None
 ) -> Trusted:
     """The trusted prompts of this notebook's assignment, read from the course's ``source/``."""
     by_assignment = course_prompts(root, flag or path.stem)
-    known = {name: frozenset(p.grade_id for p in ps) for name, ps in by_assignment.items()}
+    known = identifying_ids(root, by_assignment)
     if flag and flag not in known:
         names = ", ".join(known) or "none"
         raise CourseError(f"{path}: {flag!r} is not an assignment of {root} (found: {names})")
@@ -578,7 +596,7 @@ def identified_note(path: Path, assignment: str, claimed: str | None) -> tuple[s
     if claimed:
         return ()
     return (
-        f"{path.name} was recognised from its answer cells as the {assignment!r} notebook, "
+        f"{path.name} was recognised from its nbgrader cells as the {assignment!r} notebook, "
         "as the grader recognises a renamed copy.",
     )
 

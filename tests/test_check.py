@@ -100,6 +100,19 @@ def test_check_reports_a_deleted_answer_cell(course: Path, tmp_path: Path) -> No
     )
 
 
+def test_check_in_a_course_recognises_a_notebook_without_answer_cells(course: Path) -> None:
+    """Every answer cell deleted: recognised by its prompts, as the grader's intake does."""
+    nb = released(course)
+    nb["cells"] = [c for c in nb["cells"] if "allyship" not in c["metadata"]]
+    path = course / "mine" / "Copy.ipynb"
+    path.parent.mkdir()
+    path.write_text(json.dumps(nb))
+    result = allyship(course, "check", str(path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "recognised from its nbgrader cells as the 'introspection' notebook" in result.stdout
+    assert result.stdout.count("was deleted, so there was nothing to grade") == 3
+
+
 @pytest.mark.slow
 def test_self_check_cell_runs_inside_the_notebook(course: Path, tmp_path: Path) -> None:
     """The released notebook's last cell, run by a real kernel next to the saved notebook."""
@@ -179,7 +192,7 @@ def test_check_recognises_a_renamed_copy_from_its_answer_cells(
     for result in (run_check(tmp_path, str(path)), allyship(course, "check", str(path))):
         assert result.returncode == 0, result.stdout + result.stderr
         assert (
-            "Note: Copy of my work.ipynb was recognised from its answer cells as the "
+            "Note: Copy of my work.ipynb was recognised from its nbgrader cells as the "
             "'introspection' notebook" in result.stdout
         )
         assert "All 3 prompts are complete." in result.stdout
@@ -269,7 +282,7 @@ def test_check_of_an_unknown_course_says_it_is_not_verified(course: Path, tmp_pa
     # in this course, it is no notebook of it
     result = allyship(course, "check", str(path))
     assert result.returncode == 2
-    assert "not a notebook of this course (it has none of the answer cells of" in result.stderr
+    assert "not a notebook of this course (it has none of the cells of" in result.stderr
 
 
 def test_packaged_prompts_match_the_course() -> None:
