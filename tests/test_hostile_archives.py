@@ -219,3 +219,27 @@ def test_an_empty_archive_or_a_folder_is_called_out(klass: SimpleNamespace, tmp_
         folder.stderr.strip()
         == f"allyship grade: {course / 'source'}: is a folder, not a zip archive"
     )
+
+
+def test_nbgrader_warnings_about_a_submission_are_shown_with_its_student(
+    klass: SimpleNamespace, tmp_path: Path
+) -> None:
+    """D-M1's other half: what autograde warns about a submission reaches the instructor."""
+    import json
+
+    course = Path(copy_course(tmp_path / "course"))
+    (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    student = klass.students[0]
+    nb = json.loads(notebook_bytes(course, ASSIGNMENT, student))
+    answer = next(
+        i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("solution")
+    )
+    nb["cells"].insert(answer + 1, json.loads(json.dumps(nb["cells"][answer])))  # pasted twice
+    archive = course / "dup.zip"
+    archive.write_bytes(build_zip([(canvas_name(student, 1), json.dumps(nb).encode(), DUE)]))
+    result = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
+    assert result.returncode == 0, result.stderr
+    assert f"warning: {student.roster.id}: [WARNING] Answer cell " in result.stderr
+    assert "appears 2 times: merging" in result.stderr
+    report = (course / "reports" / ASSIGNMENT / "report.html").read_text(encoding="utf-8")
+    assert "appears 2 times: merging" in report

@@ -170,12 +170,13 @@ def collect(run: GradeRun) -> None:
     run.warnings.extend(_warnings(result.get("log") or "", skip="Refused "))
 
 
-def _warnings(log: str, skip: str = "") -> list[str]:
+def _warnings(log: str, skip: str = "", keep_info: bool = False) -> list[str]:
     """nbgrader's warning and error lines (the ones a grader must see), joined per message."""
+    levels = ("[WARNING]", "[ERROR]", "[INFO]") if keep_info else ("[WARNING]", "[ERROR]")
     found = []
     for message in re.split(r"\n(?=\[[A-Z]+\])", log):
         text = " ".join(message.split())
-        if text.startswith(("[WARNING]", "[ERROR]")) and not (skip and skip in text):
+        if text.startswith(levels) and not (skip and skip in text):
             found.append(text)
     return found
 
@@ -237,7 +238,29 @@ def autograde(run: GradeRun, digests: dict[str, str]) -> set[str]:
                 student, submission=None, failed_for=[digests[student], setup], reason=reason
             )
             run.intake.problems.append(_autograde_problem(run, student, digests[student], reason))
+    run.warnings.extend(student_warnings(run, run.logs))
+    run.logs.clear()
     return failed
+
+
+#: nbgrader's routine warnings on every regrade: nothing for a grader to act on.
+ROUTINE = re.compile(r"Removing existing|Updating existing|seconds late|Removing failed")
+
+
+def student_warnings(run: GradeRun, logs: list[str]) -> list[str]:
+    """The warnings autograde logged about a submission (a merged, deleted or renamed answer
+    cell...), each named with its student: nbgrader logs them under the notebook it converts."""
+    found = []
+    submitted = re.escape(str(run.paths.step_root("submitted")))
+    prefix = re.compile(rf"Converting notebook {submitted}[/\\](?P<student>[^/\\]+)")
+    for log in logs:
+        student = None
+        for message in _warnings(log, keep_info=True):
+            if (m := prefix.search(message)) and message.startswith("[INFO]"):
+                student = m["student"]
+            elif not message.startswith("[INFO]") and not ROUTINE.search(message):
+                found.append(f"{student or 'autograde'}: {message}")
+    return found
 
 
 def _autograde_problem(run: GradeRun, student: str, digest: str, reason: str) -> Problem:
