@@ -16,8 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="import a roster CSV (id, first_name, last_name, email, lms_id)",
         description=(
-            "Create or update gradebook students from a CSV. Bad rows (no id, a repeated id, "
-            "< or > in a name) are reported by line and skipped; the exit status is then 1."
+            "Create or update gradebook students from a CSV. Bad rows (no id, an unsafe or "
+            "repeated id, < or > or invisible characters in a field, an lms_id another student "
+            "has) are reported by line and skipped; the exit status is then 1. A file that "
+            "cannot be read row by row for sure (a quote left open, a line break in a field, a "
+            "column named twice, not comma-separated) is refused whole, with exit status 2."
         ),
     )
     importer.add_argument("file", type=Path, help="roster CSV (UTF-8)")
@@ -26,7 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from allyship.instructor.roster import RosterError, import_roster, read_roster
+    from allyship.instructor.roster import (
+        RosterError,
+        import_roster,
+        read_roster,
+        without_lms_clashes,
+    )
     from allyship.nbgrader_support import load_course_config
 
     try:
@@ -35,9 +43,11 @@ def run_import(args: argparse.Namespace) -> int:
     except (CourseError, RosterError) as err:
         print(f"allyship roster: {err}", file=sys.stderr)
         return 2
+    config = load_course_config(root)
+    roster = without_lms_clashes(config, roster, args.file)
     for problem in roster.problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    counts = import_roster(load_course_config(root), roster.students)
+    counts = import_roster(config, roster.students)
     print(
         f"{args.file.name}: {counts.added} added, {counts.updated} updated, "
         f"{len(roster.problems)} skipped"
