@@ -9,3 +9,7 @@ from __future__ import annotations
 
 class AllyshipError(Exception):
     """A problem the user can fix (a file, a setting, an argument); never a bug."""
+
+
+class GradeError(AllyshipError):
+    """An assignment cannot be graded at all (not a per-student problem)."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from allyship.course import Prompt
-from allyship.instructor.results import StudentRow
+from allyship.instructor.rows import StudentRow
 
 
 def _cell(value: object) -> object:

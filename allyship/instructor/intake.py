@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from allyship.course import read_notebook_json
+from allyship.errors import GradeError
 from allyship.instructor.identity import id_problem, shown_id
 from allyship.instructor.paths import CoursePaths
 
@@ -83,8 +84,6 @@ def assignment_shape(paths: CoursePaths, assignment: str) -> Shape:
 
     notebooks = ids_of(paths.source(assignment))
     if not notebooks:
-        from allyship.instructor.run import GradeError
-
         raise GradeError(f"{paths.source(assignment)}: no notebooks for {assignment!r}")
     others = {
         folder.name: frozenset().union(*ids_of(folder).values())

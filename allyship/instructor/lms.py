@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from allyship.errors import GradeError
 from allyship.instructor.intake import MAX_FILE_BYTES, Intake, Problem, Shape, identify
 from allyship.instructor.matching import RosterIndex
 from allyship.instructor.paths import CoursePaths
@@ -159,8 +160,6 @@ def intake_archive(
 
     Returns notes about the archive as a whole (for instance, that it holds no files).
     """
-    from allyship.instructor.run import GradeError
-
     if archive.is_dir():
         raise GradeError(f"{archive}: is a folder, not a zip archive")
     try:

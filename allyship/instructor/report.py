@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from allyship.course import PILLARS, Prompt
-from allyship.instructor.results import StudentRow, duration
+from allyship.instructor.rows import StudentRow, duration
 
 if TYPE_CHECKING:
     from allyship.instructor.run import GradeRun

@@ -1,73 +1,25 @@
 """One row per student for an assignment, read from the gradebook after grading.
 
-The exports and the report are written from these rows only, so they always agree. Rows carry
-scores, word counts and reasons; the reflection text is read only when the instructor asks.
+The exports and the report are written from these rows (:mod:`allyship.instructor.rows`) only,
+so they always agree. The reflection text is read only when the instructor asks.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from allyship.check import find_answer
 from allyship.course import Prompt
-from allyship.instructor.intake import Problem
 from allyship.instructor.roster import RosterStudent
+from allyship.instructor.rows import PromptResult, StudentRow, prompt_status
 from allyship.reflection import evaluate
 
 if TYPE_CHECKING:
     from allyship.instructor.run import GradeRun
-
-
-@dataclass
-class PromptResult:
-    grade_id: str
-    score: float | None
-    max_score: float
-    status: str  # complete, partial, incomplete, review, missing, failed
-    reason: str = ""
-    words: int | None = None
-    overridden: bool = False
-    text: str | None = None  # only with --include-text
-
-
-@dataclass
-class StudentRow:
-    student: RosterStudent
-    status: str  # graded, missing, failed
-    prompts: list[PromptResult] = field(default_factory=list)
-    submitted_at: datetime | None = None
-    seconds_late: float = 0.0
-    raw_score: float | None = None
-    late_penalty: float = 0.0
-    max_score: float = 0.0
-    flags: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    feedback: str | None = None  # link relative to reports/<assignment>/
-    in_roster: bool = True
-
-    @property
-    def total(self) -> float | None:
-        if self.raw_score is None:
-            return None
-        return max(self.raw_score - self.late_penalty, 0.0)
-
-    @property
-    def needs_review(self) -> bool:
-        return self.status == "graded" and bool(self.flags)
-
-
-def prompt_status(score: float | None, max_score: float, needs_manual: bool) -> str:
-    if needs_manual or score is None:
-        return "review"
-    if score >= max_score:
-        return "complete"
-    return "incomplete" if score <= 0 else "partial"
 
 
 def answers(notebook: Path, prompts: list[Prompt]) -> dict[str, str]:
@@ -159,9 +111,3 @@ def _fill_graded(row: StudentRow, run: GradeRun, submission) -> None:
         row.prompts.append(result)
         if result.status == "review":
             row.flags.append(f"{prompt.grade_id}: {result.reason or 'needs manual grading'}")
-
-
-def duration(seconds: float) -> str:
-    """A lateness in words, e.g. ``2 h 05 min``."""
-    hours, rest = divmod(int(round(seconds)), 3600)
-    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60} s"

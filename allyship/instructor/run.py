@@ -12,16 +12,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from allyship.course import Prompt
-from allyship.errors import AllyshipError
+from allyship.errors import GradeError  # noqa: F401 (the grade run's error, re-exported)
 from allyship.instructor.intake import Intake, Problem, Shape
 from allyship.instructor.paths import CoursePaths
-from allyship.instructor.results import StudentRow
 from allyship.instructor.roster import RosterStudent
+from allyship.instructor.rows import StudentRow
 from allyship.instructor.state import GradeState
-
-
-class GradeError(AllyshipError):
-    """The assignment cannot be graded at all (not a per-student problem)."""
 
 
 @dataclass
