@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from traitlets.config import Config
 
+from allyship.errors import AllyshipError
 from allyship.instructor.identity import id_problem, shown_id
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 _JOINERS = {"\u200c", "\u200d"}
 
 
-class RosterError(Exception):
+class RosterError(AllyshipError):
     """The roster file cannot be read at all; the message names the file."""
 
 
