@@ -20,7 +20,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,6 +48,13 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 #: What a student is told to do with a notebook that cannot be checked as it is.
 FRESH_COPY = "copy your answers into a fresh copy of the notebook"
 
+#: Added to the reasons when an answer cell had lost its id and was found by its place after the
+#: prompt (D-L11); the grader flags it for review. ``allyship.nbgrader_plugins`` says the same.
+ADOPTED_REASON = (
+    "Your answer cell's settings had been changed (its id or its nbgrader metadata), so it "
+    "was found by its place after the prompt; your instructor will check it."
+)
+
 #: Said of JSON nested deeper than Python's parser goes (a ``RecursionError``).
 NESTED_TOO_DEEPLY = "not a readable notebook (its JSON is nested too deeply)"
 
@@ -59,6 +66,7 @@ class PackagedPrompt(NamedTuple):
     title: str
     points: float
     fingerprint: str  # see prompt_fingerprint
+    prompt_id: str  # the grade_id of the locked prompt cell above the answer (see adopted_index)
 
 
 #: The course's prompts as released with this package (assignment -> prompts, in order), so a
@@ -71,18 +79,21 @@ PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {
             title="Where a belief came from",
             points=1.0,
             fingerprint="3261d7cf9d071f31",
+            prompt_id="introspection_roots_prompt",
         ),
         PackagedPrompt(
             grade_id="introspection_growth",
             title="Growing instead of doubling down",
             points=1.0,
             fingerprint="0614a01e22756f21",
+            prompt_id="introspection_growth_prompt",
         ),
         PackagedPrompt(
             grade_id="introspection_learning",
             title="Learning what you are doing wrong",
             points=1.0,
             fingerprint="99ec02130036fb21",
+            prompt_id="introspection_learning_prompt",
         ),
     ),
     "accountability": (
@@ -91,18 +102,21 @@ PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {
             title="When someone close to you caused harm",
             points=1.0,
             fingerprint="7d3b7b6f9b605ab6",
+            prompt_id="accountability_close_prompt",
         ),
         PackagedPrompt(
             grade_id="accountability_private",
             title="When no one from the group is in the room",
             points=1.0,
             fingerprint="3055a9066b697363",
+            prompt_id="accountability_private_prompt",
         ),
         PackagedPrompt(
             grade_id="accountability_standard",
             title="A standard you keep when nobody is watching",
             points=1.0,
             fingerprint="43c43289ed688ca5",
+            prompt_id="accountability_standard_prompt",
         ),
     ),
     "listening": (
@@ -111,18 +125,21 @@ PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {
             title="When someone said something was wrong",
             points=1.0,
             fingerprint="1505fe5485e06ad5",
+            prompt_id="listening_heard_prompt",
         ),
         PackagedPrompt(
             grade_id="listening_earn",
             title="A label you earn",
             points=1.0,
             fingerprint="bdf80b937ff6179f",
+            prompt_id="listening_earn_prompt",
         ),
         PackagedPrompt(
             grade_id="listening_room",
             title="Small signs and making room",
             points=1.0,
             fingerprint="e796b4fca683f12f",
+            prompt_id="listening_room_prompt",
         ),
     ),
 }
@@ -150,6 +167,10 @@ class Trusted:
     compared: str  # one sentence for the student: where the prompts came from
     notes: tuple[str, ...] = ()
     verified: bool = True
+    #: answer grade_id -> grade_id of its prompt cell, and every id the course knows in this
+    #: notebook: what the grader needs to find an answer whose id was changed (D-L11).
+    prompt_ids: Mapping[str, str] = field(default_factory=dict)
+    known_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -218,6 +239,51 @@ def check_cells(cells: Sequence[Mapping[str, Any]], prompts: Iterable[Prompt]) -
         ItemResult(number, prompt, judge(find_answer(cells, prompt), prompt, number))
         for number, prompt in enumerate(prompts, start=1)
     ]
+
+
+def adopted_index(
+    cells: Sequence[Mapping[str, Any]], prompt_id: str | None, known_ids: frozenset[str]
+) -> int | None:
+    """Where the grader finds an answer cell whose id was changed or whose metadata was removed.
+
+    The Markdown cell right after the prompt's locked cell, when it carries no id the course
+    knows (the grader strips unknown nbgrader metadata first), as ``RepairAnswerCells`` adopts
+    it: the text is graded and flagged rather than zeroed as deleted (D-L11).
+    """
+    where = [i for i, cell in enumerate(cells) if prompt_id and grade_id(cell) == prompt_id]
+    if not where or where[0] + 1 >= len(cells):
+        return None
+    cell = cells[where[0] + 1]
+    if cell.get("cell_type") != "markdown" or grade_id(cell) in known_ids:
+        return None
+    return where[0] + 1
+
+
+def adopted_verdict(verdict: Verdict) -> Verdict:
+    """The grader's verdict on an adopted answer: its reasons plus why, sent for review."""
+    status = "flagged" if verdict.status == "complete" else verdict.status
+    return replace(
+        verdict,
+        status=status,
+        reasons=(*verdict.reasons, ADOPTED_REASON),
+        checks=(*verdict.checks, "adopted"),
+    )
+
+
+def judge_notebook(cells: Sequence[Mapping[str, Any]], trusted: Trusted) -> list[ItemResult]:
+    """:func:`check_cells`, plus the grader's search for an answer cell whose id was changed."""
+    results = []
+    for number, prompt in enumerate(trusted.prompts, start=1):
+        answer = find_answer(cells, prompt)
+        at = None
+        if answer is None:
+            at = adopted_index(cells, trusted.prompt_ids.get(prompt.grade_id), trusted.known_ids)
+        if at is None:
+            verdict = judge(answer, prompt, number)
+        else:
+            verdict = adopted_verdict(judge(cell_text(cells[at]), prompt, number))
+        results.append(ItemResult(number, prompt, verdict))
+    return results
 
 
 def answers_metadata(prompts: Iterable[Prompt]) -> list[dict[str, Any]]:
@@ -376,16 +442,21 @@ def prompt_cell(cells: Sequence[Mapping[str, Any]], index: int) -> Mapping[str, 
 
 
 def recorded_prompt(
-    cells: Sequence[Mapping[str, Any]], index: int, assignment: str
+    cells: Sequence[Mapping[str, Any]],
+    index: int,
+    assignment: str,
+    nbgrader: Mapping[str, Any] | None = None,
 ) -> Prompt | None:
     """The prompt as this notebook records it around answer cell ``index``; None if damaged.
 
     Read exactly as :func:`allyship.course.prompts_from_notebook` reads the source, so an
     untouched notebook gives equal prompts; the nbgrader flags are not required (a student can
-    flip them, and the grader restores them).
+    flip them, and the grader restores them). ``nbgrader`` replaces the cell's own nbgrader
+    metadata (an adopted cell, whose id and points the grader restores).
     """
     meta = cells[index].get("metadata", {})
-    nbg, settings = meta.get("nbgrader"), meta.get(METADATA_KEY)
+    nbg = dict(nbgrader) if nbgrader is not None else meta.get("nbgrader")
+    settings = meta.get(METADATA_KEY)
     if not isinstance(nbg, dict) or not isinstance(settings, dict):
         return None
     stand_in = {
@@ -471,10 +542,29 @@ def prompt_fingerprint(prompt: Prompt) -> str:
     return hashlib.sha256(blob.encode("ascii")).hexdigest()[:16]
 
 
-def packaged(prompts: Iterable[Prompt]) -> tuple[PackagedPrompt, ...]:
-    """What :data:`PACKAGED_PROMPTS` holds for an assignment with these trusted prompts."""
+def prompt_ids_of(
+    source_cells: Sequence[Mapping[str, Any]], prompts: Iterable[Prompt]
+) -> dict[str, str]:
+    """Answer grade_id -> grade_id of the cell above it in the source (its locked prompt)."""
+    wanted = {p.grade_id for p in prompts}
+    found = {}
+    for index, cell in enumerate(source_cells):
+        gid = grade_id(cell)
+        above = grade_id(source_cells[index - 1]) if index else None
+        if gid in wanted and above:
+            found[gid] = above
+    return found
+
+
+def packaged(root: Path, assignment: str) -> tuple[PackagedPrompt, ...]:
+    """What :data:`PACKAGED_PROMPTS` holds for an assignment of the course at ``root``."""
+    prompts = load_prompts(assignment, root)
+    above = prompt_ids_of(read_notebook_json(source_notebook(assignment, root))["cells"], prompts)
     return tuple(
-        PackagedPrompt(p.grade_id, p.title, p.points, prompt_fingerprint(p)) for p in prompts
+        PackagedPrompt(
+            p.grade_id, p.title, p.points, prompt_fingerprint(p), above.get(p.grade_id, "")
+        )
+        for p in prompts
     )
 
 
@@ -483,7 +573,7 @@ def packaged_prompts_source(root: Path) -> str:
     lines = ["PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {"]
     for assignment in assignments(root):
         lines.append(f"    {assignment!r}: (")
-        lines.extend(f"        {entry!r}," for entry in packaged(load_prompts(assignment, root)))
+        lines.extend(f"        {entry!r}," for entry in packaged(root, assignment))
         lines.append("    ),")
     lines.append("}")
     return "\n".join(lines)
@@ -582,13 +672,21 @@ def from_course(
         raise CourseError(f"{path}: {problem}")
     prompts = by_assignment[assignment]
     shown = source_notebook(assignment, root)
+    source_cells = read_notebook_json(shown)["cells"]
     compared = (
         f"Checked with the course's prompts in {shown} (the copy the grader reads), "
         "not with the copy saved in this notebook."
     )
     notes = identified_note(path, assignment, claimed)
     notes += record_notes(cells, prompts, assignment)
-    return Trusted(assignment, tuple(prompts), compared, notes)
+    return Trusted(
+        assignment,
+        tuple(prompts),
+        compared,
+        notes,
+        prompt_ids=prompt_ids_of(source_cells, prompts),
+        known_ids=nbgrader_ids(source_cells),
+    )
 
 
 def identified_note(path: Path, assignment: str, claimed: str | None) -> tuple[str, ...]:
@@ -663,14 +761,22 @@ def from_package(
     assignment, problem = identify(ids, claimed, known)
     if assignment is None:
         raise CourseError(f"{path}: {problem}")
+    entries = PACKAGED_PROMPTS[assignment]
+    prompt_ids = {entry.grade_id: entry.prompt_id for entry in entries}
+    known_ids = frozenset(prompt_ids) | frozenset(prompt_ids.values())
     recorded = recorded_by_id(cells, assignment)
     prompts: list[Prompt] = []
     differing: list[int] = []
-    for number, entry in enumerate(PACKAGED_PROMPTS[assignment], start=1):
-        if entry.grade_id not in recorded:  # deleted: the verdict needs only number and title
-            prompts.append(Prompt(assignment, entry.grade_id, entry.title, "", entry.points))
-            continue
-        mine = recorded[entry.grade_id]
+    for number, entry in enumerate(entries, start=1):
+        if entry.grade_id in recorded:
+            mine = recorded[entry.grade_id]
+        else:
+            at = adopted_index(cells, entry.prompt_id, known_ids)
+            if at is None:  # deleted: the verdict needs only number and title
+                prompts.append(Prompt(assignment, entry.grade_id, entry.title, "", entry.points))
+                continue
+            trusted_nbgrader = {"grade_id": entry.grade_id, "points": entry.points}
+            mine = recorded_prompt(cells, at, assignment, trusted_nbgrader)
         if mine is None or prompt_fingerprint(mine) != entry.fingerprint:
             differing.append(number)
         else:
@@ -687,7 +793,10 @@ def from_package(
         f"package's trusted copy of the {assignment!r} prompts (grade id, title, wording, points "
         "and settings of each answer cell present): they match."
     )
-    return Trusted(assignment, tuple(prompts), compared, identified_note(path, assignment, claimed))
+    notes = identified_note(path, assignment, claimed)
+    return Trusted(
+        assignment, tuple(prompts), compared, notes, prompt_ids=prompt_ids, known_ids=known_ids
+    )
 
 
 def listing(numbers: Sequence[int]) -> str:
@@ -750,9 +859,9 @@ def check_path(
 def judged(path: Path, cells: Sequence[Mapping[str, Any]], trusted: Trusted) -> list[ItemResult]:
     """The verdicts; unverified settings a student damaged give a message, not a traceback."""
     if trusted.verified:
-        return check_cells(cells, trusted.prompts)
+        return judge_notebook(cells, trusted)
     try:
-        return check_cells(cells, trusted.prompts)
+        return judge_notebook(cells, trusted)
     except (TypeError, ValueError, AttributeError) as err:
         raise CourseError(
             f"{path}: the prompt settings saved in this notebook are damaged; {FRESH_COPY}"

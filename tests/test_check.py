@@ -24,6 +24,7 @@ from test_autograde import (
 )
 
 from allyship.check import (
+    ADOPTED_REASON,
     PACKAGED_PROMPTS,
     check_file,
     check_notebook,
@@ -34,6 +35,7 @@ from allyship.check import (
     released_prompts,
 )
 from allyship.course import assignments, load_prompts
+from allyship.nbgrader_plugins import ADOPTED_REASON as GRADER_ADOPTED_REASON
 from allyship.nbgrader_plugins import comment_text
 
 REFLECTIONS = Path(__file__).parent / "reflections"
@@ -290,7 +292,7 @@ def test_packaged_prompts_match_the_course() -> None:
 
     When this fails after an edit of source/, paste the printed value into allyship/check.py.
     """
-    expected = {a: packaged(load_prompts(a, REPO)) for a in assignments(REPO)}
+    expected = {a: packaged(REPO, a) for a in assignments(REPO)}
     assert expected == PACKAGED_PROMPTS, packaged_prompts_source(REPO)
     for assignment, entries in PACKAGED_PROMPTS.items():
         path = REPO / "assignments" / assignment / f"{assignment}.ipynb"
@@ -394,19 +396,29 @@ def test_check_of_damaged_allyship_metadata(course: Path, tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
-def test_check_of_damaged_nbgrader_metadata_matches_the_grader(
+def test_check_finds_an_answer_whose_id_was_changed_like_the_grader(
     course: Path, tmp_path: Path
 ) -> None:
-    """An answer cell whose nbgrader metadata is broken is dropped by the grader: "deleted"."""
+    """D-L11 in the grader: an answer cell whose nbgrader metadata was broken or whose id was
+    renamed is found by its place after the prompt, graded and flagged, not zeroed as deleted."""
+    assert ADOPTED_REASON == GRADER_ADOPTED_REASON
     nb = answered(released(course), GENUINE)
-    nb["cells"][2]["metadata"]["nbgrader"] = "x"
-    path = tmp_path / f"{ASSIGNMENT}.ipynb"
-    path.write_text(json.dumps(nb))
-    for result in (run_check(tmp_path, path.name), allyship(course, "check", str(path))):
-        assert result.returncode == 1, result.stdout + result.stderr
-        assert "The answer cell for prompt 1 (Where a belief came from) was deleted" in (
-            result.stdout
-        )
+    broken, renamed = copy.deepcopy(nb), copy.deepcopy(nb)
+    broken["cells"][2]["metadata"]["nbgrader"] = "x"
+    renamed["cells"][2]["metadata"]["nbgrader"]["grade_id"] = "my_answer"
+    trusted = load_prompts(ASSIGNMENT, course)[0]
+    verdict = judge(GENUINE["introspection_roots"], trusted, 1)
+    assert verdict.status == "complete"
+    for nb in (broken, renamed):
+        path = tmp_path / f"{ASSIGNMENT}.ipynb"
+        path.write_text(json.dumps(nb))
+        for result in (run_check(tmp_path, path.name), allyship(course, "check", str(path))):
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert (
+                "Prompt 1: Where a belief came from: complete, an instructor will read it "
+                f"(1 of 1 points, {verdict.words} words)" in result.stdout
+            )
+            assert f"  - {ADOPTED_REASON}" in result.stdout
 
 
 def test_check_notebook_cell_prints_one_line_for_a_pipe(
@@ -422,6 +434,38 @@ def test_check_notebook_cell_prints_one_line_for_a_pipe(
 
 
 # ----------------------------------------------------------------- agreement with the grader
+
+
+@pytest.mark.slow
+def test_check_and_grader_agree_on_damaged_answer_cells(course: Path) -> None:
+    """The real grader on answer cells with changed ids, broken metadata, edited settings,
+    deleted or copied cells: the self-check on the submitted file says the same, cell by cell."""
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    nb = answered(released(course), GENUINE)
+    roots = next(i for i, c in enumerate(nb["cells"]) if "allyship" in c["metadata"])
+    variants: dict[str, dict[str, Any]] = {}
+    for name in ("renamed", "broken", "lowered", "deleted", "copied", "flipped"):
+        variants[name] = copy.deepcopy(nb)
+    variants["renamed"]["cells"][roots]["metadata"]["nbgrader"]["grade_id"] = "my_answer"
+    variants["broken"]["cells"][roots]["metadata"]["nbgrader"] = "x"
+    variants["lowered"] = lowered_minimum(answered(nb, dict.fromkeys(GENUINE, "Too short.")))
+    del variants["deleted"]["cells"][roots]
+    variants["copied"]["cells"].insert(roots, copy.deepcopy(nb["cells"][roots]))
+    for cell in variants["flipped"]["cells"]:
+        if "allyship" in cell["metadata"]:
+            cell["metadata"]["nbgrader"].update(solution=False, grade=False, locked=True)
+    for student, variant in variants.items():
+        submit(course, student, variant)
+    nbgrader(course, "autograde", ASSIGNMENT)
+    for student in variants:
+        path = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        checked = {r.prompt.grade_id: r for r in check_file(path)}
+        graded = grades(course, student)
+        for gid, mine in checked.items():
+            theirs = graded[gid]
+            assert theirs["auto_score"] == mine.score, (student, gid)
+            assert theirs["auto_comment"] == comment_text(mine.verdict.reasons), (student, gid)
+            assert theirs["needs_manual_grade"] == mine.verdict.needs_review, (student, gid)
 
 
 def labeled_items() -> list[dict[str, Any]]:
