@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from allyship.course import CourseError, find_course_root
+from allyship.course import find_course_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,20 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from allyship.instructor.roster import (
-        RosterError,
-        import_roster,
-        read_roster,
-        without_lms_clashes,
-    )
+    from allyship.instructor.roster import import_roster, read_roster, without_lms_clashes
     from allyship.nbgrader_support import load_course_config
 
-    try:
-        root = find_course_root(args.course)
-        roster = read_roster(args.file)
-    except (CourseError, RosterError) as err:
-        print(f"allyship roster: {err}", file=sys.stderr)
-        return 2
+    root = find_course_root(args.course)  # errors are reported once, by allyship.cli
+    roster = read_roster(args.file)
     config = load_course_config(root)
     roster = without_lms_clashes(config, roster, args.file)
     for problem in roster.problems:
