@@ -533,7 +533,7 @@ class TestInspectSubmitted:
         assert problem.file == ASSIGNMENT
         assert problem.reason == f"{identity.id_problem(hostile)}; not graded"
 
-    def test_a_student_folder_that_is_a_link_goes_to_unknown(
+    def test_a_student_folder_that_is_a_link_is_that_students_problem(
         self, paths: CoursePaths, answered: bytes
     ) -> None:
         alice = submission(paths, "alice", {"introspection.ipynb": answered})
@@ -542,7 +542,7 @@ class TestInspectSubmitted:
         shape = intake.assignment_shape(paths, ASSIGNMENT)
         intake.inspect_submitted(paths, ASSIGNMENT, shape, found)
         assert found.ready == {"alice"}
-        [problem] = found.unknown
+        [problem] = found.problems  # a safe id: the row of that student shows it as failed
         assert (problem.student, problem.reason) == (
             "mallory",
             "is a link, not a folder; not graded",

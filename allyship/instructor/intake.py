@@ -179,8 +179,11 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | 
         )
     except OSError as err:
         return None, f"cannot be read ({err.strerror})"
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read(limit + 1)
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as err:  # replaced by a folder between the checks and the read
+        return None, f"cannot be read ({err.strerror})"
     if len(data) > limit:
         return None, f"file too large (more than {limit >> 20} MB)"
     return data, ""
@@ -226,17 +229,13 @@ def inspect_submitted(paths: CoursePaths, assignment: str, shape: Shape, intake:
     pattern = paths.submitted("*", assignment).relative_to(paths.root)
     for folder in sorted(paths.root.glob(str(pattern))):
         student = folder.parent.name
-        if folder.is_symlink() or folder.parent.is_symlink() or not folder.is_dir():
-            intake.unknown.append(
-                Problem(
-                    student,
-                    folder.name,
-                    "is a link, not a folder; not graded",
-                    key=f"link|{student}",
-                )
-            )
-            continue
         problem = id_problem(student)
+        kinds = {file_kind(p.lstat().st_mode) for p in (folder, folder.parent)}
+        if not problem and kinds != {"a folder"}:
+            what = (kinds - {"a folder"}).pop()
+            reason = f"is {what}, not a folder; not graded"
+            intake.problems.append(Problem(student, folder.name, reason, key=f"kind|{student}"))
+            continue
         if problem:
             intake.unknown.append(
                 Problem(

@@ -3,6 +3,8 @@
 Canvas names each file with the student's Canvas user id, which the roster stores as ``lms_id``.
 Moodle names each folder with a *participant* id of the assignment, which is not the user's id:
 matching it against ``lms_id`` would credit another student, so Moodle files match by name only.
+A Canvas file matches by name only a student with no LMS id in the roster: a student who has
+one is another Canvas user than the file's.
 An id or name shared by several roster students matches nobody, and says so.
 """
 
@@ -46,6 +48,12 @@ class RosterIndex:
                 ids = ", ".join(repr(s.id) for s in holders)
                 return None, f"{len(holders)} students on the roster have LMS id {lms_id} ({ids})"
         matches = self.by_name.get(name_key(name), [])
+        if len(matches) == 1 and lms == "canvas" and matches[0].lms_id:
+            other = matches[0]  # same name, another Canvas user: never theirs
+            return None, (
+                f"LMS id {lms_id} is not in the roster; the name matches {other.id!r}, whose "
+                f"LMS id is {other.lms_id}"
+            )
         if len(matches) == 1:
             if lms == "canvas":
                 return matches[0], f"matched by name (LMS id {lms_id} is not in the roster)"
