@@ -891,6 +891,16 @@ class TestIntakeArchive:
 
 
 class TestRosterIndex:
+    def test_a_canvas_file_of_another_user_with_the_same_name_is_nobodys(self) -> None:
+        student, message = matching.RosterIndex([ALICE, BOB]).find(
+            "canvas", "555", ALICE.last_name + ALICE.first_name
+        )
+        assert student is None
+        assert message == (
+            f"LMS id 555 is not in the roster; the name matches {ALICE.id!r}, whose LMS id is "
+            f"{ALICE.lms_id}"
+        )
+
     def test_canvas_matches_a_unique_lms_id(self) -> None:
         index = matching.RosterIndex([ALICE, BOB])
         assert index.find("canvas", "102", "somebodyelse") == (BOB, "")
