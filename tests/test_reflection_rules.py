@@ -273,7 +273,7 @@ def test_rules_file_is_the_single_source() -> None:
     assert len(codes) >= 10
     codes |= {c + "_small" for c in ("prompt_copy", "reading_copy", "repetition")}
     codes |= {"other_language", "unrecognised", "other_language_short", "weak_topic"}
-    codes |= {"abstract_talk"}
+    codes |= {"abstract_talk", "other_language_repetition"}
     assert codes <= set(RULES.reasons), codes - set(RULES.reasons)
 
 
@@ -641,3 +641,121 @@ def test_a_summary_addressed_to_you_is_incomplete() -> None:
     )
     verdict = evaluate(text, short("accountability_private"))
     assert verdict.checks == ("summary",) and verdict.credit == 0.0, verdict
+
+
+# -- a too-short answer is told so; repeats count in every script -----------------------------
+@pytest.mark.parametrize("text", ["ok", "x", "Yes.", "idk", "hola", "  ok!  "])
+def test_a_one_word_answer_is_told_it_is_too_short(text: str) -> None:
+    verdict = roots(text)
+    assert verdict.checks == ("too_short",) and verdict.credit == 0.0, verdict
+    assert verdict.reasons == ("You wrote 1 word; this prompt asks for at least 80 words.",)
+
+
+def test_a_few_words_are_too_short_and_a_longer_list_is_told_both() -> None:
+    assert roots("fine thanks").reasons == (
+        "You wrote 2 words; this prompt asks for at least 80 words.",
+    )
+    words = "belief habit school media workplace family dad television neighbours money "
+    verdict = roots(words * 5)  # 50 words: long enough to see it is no sentence
+    assert verdict.checks == ("too_short", "word_list") and verdict.credit == 0.0
+    assert verdict.reasons[0] == "You wrote 50 words; this prompt asks for at least 80 words."
+    assert roots(words * 9).checks == ("word_list",)  # long enough: only the form is wrong
+
+
+# Written for these tests: genuine answers to introspection_roots in several scripts (with and
+# without spaces between words), and the same few words or sentence repeated in each.
+GENUINE_SCRIPTS = {
+    "chinese": (
+        "小时候，我一直以为说方言的人没有受过什么教育。我的叔叔在家庭聚会上经常模仿楼下卖菜的"
+        "阿姨说话，大家都笑了，我也跟着笑。上个月在公司，一位新同事打电话时用家乡话和她妈妈聊"
+        "天，我心里马上觉得她不够专业。后来我才发现，她是我们部门最细心的人。这件事让我很惭愧，"
+        "我开始注意自己什么时候会因为口音去评判别人，也想以后在家里听到这种玩笑时说出来。"
+    ),
+    "japanese": (
+        "子どものころ、私は訛りのある人はあまり頭が良くないと思い込んでいました。祖父は近所の"
+        "店員の話し方をよくまねして、家族はみんな笑っていました。先週、職場で新しい同僚が電話"
+        "で方言を話しているのを聞いて、すぐに仕事ができなさそうだと感じてしまいました。でも実"
+        "際には、彼女はチームで一番丁寧な人でした。この経験から、自分の思い込みがどこから来た"
+        "のかを考えるようになりました。これからは、家族の冗談にも黙っていないようにしたいです。"
+    ),
+    "thai": (
+        "ตอนเด็กๆ ฉันเชื่อว่าคนที่พูดสำเนียงต่างจังหวัดไม่ค่อยฉลาด "
+        "พ่อของฉันชอบล้อเลียนสำเนียงของแม่ค้าในตลาดตอนกินข้าวกับครอบครัว และทุกคนก็หัวเราะ ฉันก็หัวเราะด้วย "
+        "เมื่อเดือนที่แล้ว เพื่อนร่วมงานคนใหม่คุยโทรศัพท์กับแม่ด้วยภาษาอีสาน ฉันคิดทันทีว่าเขาคงทำงานไม่เก่ง "
+        "แต่ต่อมาฉันพบว่าเขาเป็นคนที่ละเอียดที่สุดในทีม ฉันรู้สึกละอายใจมาก "
+        "ตอนนี้ฉันพยายามสังเกตตัวเองว่าตัดสินคนจากสำเนียงเมื่อไร และอยากจะพูดออกมาเมื่อได้ยินเรื่องตลกแบบนี้ที่บ้าน"
+    ),
+    "arabic": (
+        "عندما كنت صغيرة، كنت أعتقد أن الناس الذين يتكلمون بلهجة ريفية أقل ذكاء مني. كان عمي "
+        "يقلد طريقة كلام البائع في الحي في كل عشاء عائلي، وكان الجميع يضحكون، وأنا أضحك "
+        "معهم. في الشهر الماضي، سمعت زميلة جديدة في العمل تتحدث مع أمها على الهاتف بلهجتها، "
+        "فظننت فورا أنها ليست محترفة. بعد أسابيع اكتشفت أنها أكثر شخص دقيق في فريقنا. شعرت "
+        "بالخجل، وبدأت ألاحظ متى أحكم على الناس من لهجتهم، وأريد أن أعترض في المرة القادمة "
+        "عندما أسمع هذه النكتة في البيت."
+    ),
+    "hindi": (
+        "बचपन में मैं सोचता था कि जो लोग गाँव की बोली में बात करते हैं, वे कम पढ़े-लिखे होते हैं। मेरे चाचा हर "
+        "पारिवारिक खाने पर सब्ज़ी वाले की नकल करते थे और सब हँसते थे, मैं भी हँसता था। पिछले महीने दफ़्तर में "
+        "एक नई सहकर्मी अपनी माँ से फ़ोन पर अपनी बोली में बात कर रही थी, और मैंने तुरंत सोचा कि वह ज़्यादा "
+        "काबिल नहीं होगी। कुछ हफ़्तों बाद पता चला कि वह हमारी टीम में सबसे सावधान इंसान है। मुझे शर्म आई। "
+        "अब मैं ध्यान देता हूँ कि मैं कब लोगों को उनके लहजे से आँकता हूँ, और अगली बार घर पर ऐसा मज़ाक सुनकर "
+        "चुप नहीं रहूँगा।"
+    ),
+    "korean": (
+        "어렸을 때 나는 사투리를 쓰는 사람들이 덜 똑똑하다고 생각했다. 삼촌은 가족 모임마다 "
+        "시장 상인의 말투를 흉내 냈고, 모두가 웃었고 나도 같이 웃었다. 지난달 회사에서 새로 "
+        "온 동료가 어머니와 통화하면서 사투리를 쓰는 것을 듣고, 나는 곧바로 그가 일을 잘 "
+        "못할 거라고 생각했다. 몇 주 뒤 그가 우리 팀에서 가장 꼼꼼한 사람이라는 것을 알게 "
+        "되었다. 부끄러웠다. 이제 나는 내가 언제 말투로 사람을 판단하는지 살펴보고, 다음에 "
+        "집에서 그런 농담을 들으면 말하려고 한다."
+    ),
+    "russian": (
+        "В детстве я считала, что люди с деревенским говором менее умные. Мой дядя на каждом "
+        "семейном ужине передразнивал продавца с рынка, и все смеялись, я тоже. В прошлом "
+        "месяце новая коллега на работе говорила по телефону с мамой на своём диалекте, и я "
+        "сразу подумала, что она непрофессиональна. Через несколько недель оказалось, что "
+        "она самый внимательный человек в нашей команде. Мне стало стыдно. Теперь я замечаю, "
+        "когда сужу людей по акценту, и в следующий раз дома не буду молчать, если услышу "
+        "такую шутку."
+    ),
+}
+REPEATED = {
+    "one_character": "我" * 100,
+    "chinese_sentence": "我今天和朋友一起去学校上课了。" * 30,
+    "chinese_unpunctuated": "我今天和朋友一起去学校上课了" * 30,
+    "chinese_two_sentences": ("我今天和朋友一起去学校上课了。" + "老师说我们要好好学习。") * 15,
+    "japanese_sentence": "私は毎日学校に行きます。" * 30,
+    "thai_words": "ดีมาก " * 80,
+    "thai_sentence": "ฉันไปโรงเรียนกับเพื่อนทุกวัน " * 30,
+    "arabic_sentence": "ذهبت إلى المدرسة مع صديقي اليوم. " * 30,
+    "hindi_sentence": "मैं आज अपने दोस्त के साथ स्कूल गया। " * 30,
+    "korean_sentence": "나는 오늘 친구와 함께 학교에 갔다. " * 30,
+    "russian_sentence": "Сегодня я ходил в школу с другом. " * 30,
+    "spanish_sentence": "Hoy fui a la escuela con mi amigo y mi madre. " * 30,
+}
+
+
+@pytest.mark.parametrize("script", list(GENUINE_SCRIPTS))
+def test_a_genuine_answer_in_another_script_stays_credited(script: str) -> None:
+    for grade_id in ("introspection_roots", "accountability_close", "listening_room"):
+        verdict = evaluate(GENUINE_SCRIPTS[script], PROMPTS[grade_id].rule_settings())
+        assert verdict.status == "flagged" and verdict.credit == 1.0, (grade_id, verdict)
+        assert verdict.checks == ("other_language",)
+
+
+@pytest.mark.parametrize("name", list(REPEATED))
+def test_repetition_in_any_language_or_script_is_not_credited(name: str) -> None:
+    verdict = roots(REPEATED[name])
+    assert verdict.checks == ("other_language_repetition",) and verdict.credit == 0.0, verdict
+    assert "repeats" in verdict.reasons[0]
+
+
+def test_repeats_added_to_another_language_count_only_once() -> None:
+    chinese = GENUINE_SCRIPTS["chinese"]
+    start = chinese[: chinese.index("上个月")]  # a genuine start, well under the minimum
+    padded = roots(start + "我也跟着笑。" * 40)
+    assert padded.checks == ("other_language_repetition",) and padded.credit == 0.0
+    # Repeats on top of a whole answer cost nothing; a sentence said twice is not padding.
+    assert roots(chinese + "我" * 200).credit == 1.0
+    last = chinese[chinese.index("这件事") :]
+    assert roots(chinese + last + last).checks == ("other_language",)

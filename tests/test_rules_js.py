@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from test_reflection_rules import GENUINE_SCRIPTS, REPEATED
 
 from allyship.course import assignments, load_prompts
 from allyship.reflection import evaluate
@@ -137,6 +138,31 @@ def test_empty_but_personal_answers_get_the_same_verdict_in_js() -> None:
     statuses = [evaluate(text, s).checks for text, s in cases]
     assert statuses == [("abstract",), ("abstract_talk",), ("agreement",), ("complete",)]
     assert_parity(cases, [t[:30] for t in EMPTY_BUT_PERSONAL])
+
+
+SHORT_LIST = "belief habit school media workplace family dad television neighbours money " * 5
+
+
+def test_short_answers_and_repeats_in_every_script_get_the_same_verdict_in_js() -> None:
+    """A one-word answer is told it is too short; repeats are found in every script, and
+    genuine answers in other scripts stay credited: in the browser as in the grader."""
+    settings = PROMPTS["introspection_roots"]
+    chinese = GENUINE_SCRIPTS["chinese"]
+    padded = chinese[: chinese.index("上个月")] + "我也跟着笑。" * 40
+    texts = ["ok", "x", "Yes.", "fine thanks", SHORT_LIST, padded, chinese + "我" * 200]
+    texts += [*GENUINE_SCRIPTS.values(), *REPEATED.values()]
+    cases = [(text, settings) for text in texts]
+    js = run_js(cases)
+    one = "You wrote 1 word; this prompt asks for at least 80 words."
+    assert [v["reasons"] for v in js[:3]] == [[one]] * 3
+    assert js[3]["checks"] == ["too_short"] and js[4]["checks"] == ["too_short", "word_list"]
+    assert js[5]["checks"] == ["other_language_repetition"] and js[6]["credit"] == 1.0
+    genuine = js[7 : 7 + len(GENUINE_SCRIPTS)]
+    assert all(v["status"] == "flagged" and v["credit"] == 1.0 for v in genuine), genuine
+    repeated = js[7 + len(GENUINE_SCRIPTS) :]
+    assert all(v["checks"] == ["other_language_repetition"] for v in repeated), repeated
+    labels = ["ok", "x", "Yes.", "fine thanks", "short list", "padded", "chinese + 我"]
+    assert_parity(cases, labels + list(GENUINE_SCRIPTS) + list(REPEATED))
 
 
 def assigned(char: str) -> bool:

@@ -256,6 +256,91 @@ def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> 
     assert _entry(page, first.grade_id).locator("textarea").input_value() == ""
 
 
+FILL_STORAGE = """() => {
+  // Fill this origin's localStorage to the last byte: the next longer entry is over the quota.
+  let chunk = "x".repeat(1 << 20);
+  let i = 0;
+  while (chunk.length) {
+    try {
+      localStorage.setItem("filler:" + i, chunk);
+      i += 1;
+    } catch (err) {
+      chunk = chunk.slice(0, chunk.length >> 1);
+    }
+  }
+  return i;
+}"""
+
+
+def test_journal_says_when_an_entry_cannot_be_saved(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/introspection.html")
+    first = load_prompts("introspection")[0]
+    key = f"allyship:journal:{first.grade_id}"
+    entry = _entry(page, first.grade_id)
+    area = entry.locator("textarea")
+    saved = entry.locator("[data-role=save-status]")
+    assert saved.get_attribute("role") == "status" and saved.inner_text() == ""
+    assert saved.get_attribute("id") in area.get_attribute("aria-describedby").split()
+    area.fill("I used to think so.")
+    assert page.evaluate(f"localStorage.getItem('{key}')") == "I used to think so."
+    assert saved.inner_text() == ""
+
+    assert page.evaluate(FILL_STORAGE) > 0
+    area.fill(GENUINE)  # longer than the room left: over the quota
+    warning = saved.locator("p")
+    warning.wait_for(state="visible")
+    text = warning.inner_text()
+    assert "could not be saved in this browser" in text and "is full" in text
+    assert "Download my journal (Markdown)" in text
+    assert saved.get_attribute("data-problem") == "full"
+    # The earlier version stays stored; the check still runs on what is written.
+    assert page.evaluate(f"localStorage.getItem('{key}')") == "I used to think so."
+    expected = evaluate(GENUINE, first.rule_settings())
+    page.wait_for_function(
+        f"el => el.dataset.status === '{expected.status}'",
+        arg=entry.locator("[data-role=verdict]").element_handle(),
+    )
+    area.press("End")
+    area.press_sequentially(" Yes.")  # still full: the same warning, not announced again
+    assert warning.inner_text() == text
+
+    page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('filler:'))"
+        ".forEach(k => localStorage.removeItem(k))"
+    )
+    area.press_sequentially(" Now it fits.")
+    assert saved.inner_text() == "Saved in this browser again."
+    assert saved.get_attribute("data-problem") == "again"
+    assert page.evaluate(f"localStorage.getItem('{key}')") == GENUINE + " Yes. Now it fits."
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Erase my journal").click()
+    assert saved.inner_text() == ""
+
+
+def test_journal_says_when_the_browser_keeps_nothing(page: Any, book_url: str) -> None:
+    """Storage turned off (a private window, a blocked site): the learner is told, once."""
+    page.add_init_script(
+        """(() => {
+          const setItem = Storage.prototype.setItem;  // the book's own settings still work
+          Storage.prototype.setItem = function (key, value) {
+            if (String(key).startsWith("allyship:")) {
+              throw new DOMException("The operation is insecure.", "SecurityError");
+            }
+            return setItem.call(this, key, value);
+          };
+        })()"""
+    )
+    open_chapter(page, book_url, "book/introspection.html")
+    first = load_prompts("introspection")[0]
+    entry = _entry(page, first.grade_id)
+    entry.locator("textarea").fill(GENUINE)
+    saved = entry.locator("[data-role=save-status]")
+    saved.locator("p").wait_for(state="visible")
+    assert saved.get_attribute("data-problem") == "off"
+    assert "does not let the book keep anything" in saved.inner_text()
+    assert "Download my journal (Markdown)" in saved.inner_text()
+
+
 def test_scenario_explorer_with_the_keyboard_only(page: Any, book_url: str) -> None:
     open_chapter(page, book_url, "book/accountability.html")
     in_widget = "document.activeElement.closest('.ally-scenario') !== null"

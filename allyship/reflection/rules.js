@@ -296,10 +296,13 @@ class Judge {
     this.words = this.tokens.norm;
     this.n = this.words.length;
     this.repeatMarks = null;
+    this.repeatedUnits = null;
   }
 
   say(code, values) {
-    let sentence = this.r.reasons[code];
+    // A sentence about one word has its own wording ("You wrote 1 word"), where there is one.
+    const one = values.words === 1 ? this.r.reasons[code + "_one"] : undefined;
+    let sentence = one || this.r.reasons[code];
     for (const [key, value] of Object.entries(values)) {
       sentence = sentence.split("{" + key + "}").join(String(value));
     }
@@ -328,17 +331,23 @@ class Judge {
     }
     const [latin, other, effective] = this.scripts();
     if (other > latin * (1 / this.t.other_script_share - 1) && other > 0) {
-      return this.otherLanguage(effective, "other_language");
+      return this.otherLanguage(effective, this.ownEffective(), "other_language");
     }
     return this.latinText();
   }
 
-  otherLanguage(effective, code) {
-    if (effective < this.minimum * this.t.other_language_min_fraction) {
+  otherLanguage(effective, own, code) {
+    const floor = this.minimum * this.t.other_language_min_fraction;
+    if (effective < floor) {
       const short = code === "other_language" ? "other_language_short" : "too_short";
       return this.result("incomplete", [short], effective);
     }
-    return this.result("flagged", [code], effective);
+    if (own < floor) {
+      // Repeats are not writing, in any language or script.
+      const repeated = code === "other_language" ? "other_language_repetition" : "repetition";
+      return this.result("incomplete", [repeated], own);
+    }
+    return this.result("flagged", [code], own);
   }
 
   latinText() {
@@ -353,13 +362,18 @@ class Judge {
     for (const w of kept) if (this.r.functionWords.has(w)) english += 1;
     const other = this.bestOtherLanguage(kept);
     if (english < t.english_min_function_ratio * k) {
-      if (other >= t.other_language_min_ratio * k) return this.otherLanguage(n, "other_language");
-      if (this.accentShare(kept) >= t.other_language_min_accent_share) return this.otherLanguage(n, "unrecognised");
-      if (this.foreignShapes(kept)) return this.otherLanguage(n, "unrecognised");
+      if (other >= t.other_language_min_ratio * k) return this.otherLanguage(n, k, "other_language");
+      if (this.accentShare(kept) >= t.other_language_min_accent_share) return this.otherLanguage(n, k, "unrecognised");
+      if (this.foreignShapes(kept)) return this.otherLanguage(n, k, "unrecognised");
+      if (n < this.minimum) {
+        // Too short first ("ok", "x"); a list long enough to judge is told both (see rules.py).
+        const floor = this.minimum * t.other_language_min_fraction;
+        return this.result("incomplete", n < floor ? ["too_short"] : ["too_short", "word_list"], n);
+      }
       return this.result("incomplete", ["word_list"], 0);
     }
-    if (other >= t.other_language_min_ratio * k && other > english) return this.otherLanguage(n, "other_language");
-    if (this.foreignShapes(kept)) return this.otherLanguage(n, "unrecognised");
+    if (other >= t.other_language_min_ratio * k && other > english) return this.otherLanguage(n, k, "other_language");
+    if (this.foreignShapes(kept)) return this.otherLanguage(n, k, "unrecognised");
     if (n < this.minimum) return this.result("incomplete", ["too_short"], n);
     const distinct = new Set(this.words).size;
     if (distinct < Math.ceil(this.minimum * t.min_distinct_ratio)) {
@@ -608,21 +622,93 @@ class Judge {
     return letters ? accented / letters : 0.0;
   }
 
+  /** Words inside a repeated run, in any script: a word repeats when all of it does. */
   repeats() {
     if (this.repeatMarks === null) {
-      const size = Math.trunc(this.t.repeat_ngram);
-      const n = this.n;
-      const SEP = "\u0000";
-      const seen = new Set();
-      const hits = [];
-      for (let i = 0; i + size <= n; i++) {
-        const gram = this.words.slice(i, i + size).join(SEP);
-        if (seen.has(gram)) hits.push(i);
-        seen.add(gram);
-      }
-      this.repeatMarks = runs(n, hits, size, size);
+      const { owner, marks } = this.repeated();
+      const repeated = new Array(this.n).fill(true);
+      owner.forEach((word, u) => {
+        repeated[word] = repeated[word] && marks[u];
+      });
+      this.repeatMarks = repeated;
     }
     return this.repeatMarks;
+  }
+
+  /** Repeats in every script: units are words, or each character of a word in a script written
+   * without spaces (a word weighs dense_chars_per_word characters); a unit repeats inside a run
+   * weighing repeat_ngram words that came before (see rules.py). */
+  repeated() {
+    if (this.repeatedUnits === null) {
+      const perWord = Math.trunc(this.t.dense_chars_per_word);
+      const need = Math.trunc(this.t.repeat_ngram) * perWord;
+      const SEP = "\u0000";
+      const units = [];
+      const weights = [];
+      const owner = [];
+      const dense = [];
+      const ranges = this.r.denseRanges;
+      const lowest = Math.min(0x110000, ...ranges.map(([a]) => a));
+      this.words.forEach((word, index) => {
+        let look = false; // most words: no need to look (a surrogate may be a dense character)
+        for (let i = 0; i < word.length && !look; i++) {
+          const unit = word.charCodeAt(i);
+          look = unit >= lowest || (unit >= 0xd800 && unit <= 0xdfff);
+        }
+        const chars = look ? Array.from(word) : [];
+        const kinds = chars.map((c) => inRanges(c.codePointAt(0), ranges));
+        if (kinds.some(Boolean)) {
+          chars.forEach((c, j) => {
+            units.push(c);
+            weights.push(1);
+            owner.push(index);
+            dense.push(kinds[j]);
+          });
+        } else {
+          units.push(word);
+          weights.push(perWord);
+          owner.push(index);
+          dense.push(false);
+        }
+      });
+      const size = units.length;
+      const marks = new Array(size).fill(false);
+      const seen = new Set();
+      let end = 0;
+      let total = 0;
+      for (let start = 0; start < size; start++) {
+        while (end < size && total < need) {
+          total += weights[end];
+          end += 1;
+        }
+        if (total < need) break;
+        const gram = units.slice(start, end).join(SEP);
+        if (seen.has(gram)) for (let j = start; j < end; j++) marks[j] = true;
+        seen.add(gram);
+        total -= weights[start];
+      }
+      this.repeatedUnits = { owner, dense, marks };
+    }
+    return this.repeatedUnits;
+  }
+
+  /** The word count of scripts() without the repeats. */
+  ownEffective() {
+    const perWord = Math.trunc(this.t.dense_chars_per_word);
+    const { owner, dense, marks } = this.repeated();
+    const own = new Array(this.n).fill(false);
+    const denseOwn = new Array(this.n).fill(0);
+    owner.forEach((word, u) => {
+      if (!marks[u]) {
+        own[word] = true;
+        if (dense[u]) denseOwn[word] += 1;
+      }
+    });
+    let total = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (own[i]) total += denseOwn[i] ? Math.max(1, Math.ceil(denseOwn[i] / perWord)) : 1;
+    }
+    return total;
   }
 
   runShare() {

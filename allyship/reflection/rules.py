@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -90,10 +90,13 @@ class _Judge:
         self.words = self.tokens.norm
         self.n = len(self.words)
         self._repeats: list[bool] | None = None
+        self._repeated_units: tuple[list[int], list[bool], list[bool]] | None = None
 
     # -- result helpers ------------------------------------------------------------------
     def _say(self, code: str, **values: int) -> str:
-        sentence = self.r.reasons[code]
+        # A sentence about one word has its own wording ("You wrote 1 word"), where there is one.
+        one = self.r.reasons.get(code + "_one") if values.get("words") == 1 else None
+        sentence = one or self.r.reasons[code]
         for key, value in values.items():
             sentence = sentence.replace("{" + key + "}", str(value))
         return sentence
@@ -116,15 +119,21 @@ class _Judge:
             return replace(self._result("incomplete", ["release_text"], 0), words=0)
         latin, other, effective = self._scripts()
         if other > latin * (1 / self.t["other_script_share"] - 1) and other > 0:
-            return self._other_language(effective, "other_language")
+            return self._other_language(effective, self._own_effective(), "other_language")
         return self._latin_text()
 
-    def _other_language(self, effective: int, code: str) -> Verdict:
-        """Another language is never a zero: credit and flag, unless clearly too short."""
-        if effective < self.minimum * self.t["other_language_min_fraction"]:
+    def _other_language(self, effective: int, own: int, code: str) -> Verdict:
+        """Another language is never a zero: credit and flag, unless clearly too short, with
+        its repeats (``own`` words without them) or even with them (``effective``)."""
+        floor = self.minimum * self.t["other_language_min_fraction"]
+        if effective < floor:
             short = "other_language_short" if code == "other_language" else "too_short"
             return self._result("incomplete", [short], effective)
-        return self._result("flagged", [code], effective)
+        if own < floor:
+            # Repeats are not writing, in any language or script.
+            repeated = "other_language_repetition" if code == "other_language" else "repetition"
+            return self._result("incomplete", [repeated], own)
+        return self._result("flagged", [code], own)
 
     def _latin_text(self) -> Verdict:
         t = self.t
@@ -142,16 +151,22 @@ class _Judge:
             # Not English grammar. Another language only on positive evidence: its common
             # words, or letters English does not use; otherwise a list of words.
             if other >= t["other_language_min_ratio"] * k:
-                return self._other_language(n, "other_language")
+                return self._other_language(n, k, "other_language")
             if self._accent_share(kept) >= t["other_language_min_accent_share"]:
-                return self._other_language(n, "unrecognised")
+                return self._other_language(n, k, "unrecognised")
             if self._foreign_shapes(kept):
-                return self._other_language(n, "unrecognised")
+                return self._other_language(n, k, "unrecognised")
+            if n < self.minimum:
+                # Too short first ("ok", "x"): a word or two has no grammar to judge. A list
+                # long enough to judge (as long as another language must be) is told both.
+                floor = self.minimum * t["other_language_min_fraction"]
+                codes = ["too_short"] if n < floor else ["too_short", "word_list"]
+                return self._result("incomplete", codes, n)
             return self._result("incomplete", ["word_list"], 0)
         if other >= t["other_language_min_ratio"] * k and other > english:
-            return self._other_language(n, "other_language")
+            return self._other_language(n, k, "other_language")
         if self._foreign_shapes(kept):  # short words that look like English ("i", "he", "no")
-            return self._other_language(n, "unrecognised")
+            return self._other_language(n, k, "unrecognised")
         if n < self.minimum:
             return self._result("incomplete", ["too_short"], n)
         distinct = len(set(self.words))
@@ -362,18 +377,75 @@ class _Judge:
         return accented / letters if letters else 0.0
 
     def repeats(self) -> list[bool]:
-        """Words inside a repeated run of ``repeat_ngram`` words (the first occurrence stays)."""
+        """Words inside a repeated run of ``repeat_ngram`` words (the first occurrence stays),
+        in any script (see ``_repeated``): a word repeats when all of it does."""
         if self._repeats is None:
-            size, n = int(self.t["repeat_ngram"]), self.n
-            seen: set[tuple[str, ...]] = set()
-            hits = []
-            for i in range(n - size + 1):
-                gram = self.words[i : i + size]
-                if gram in seen:
-                    hits.append(i)
-                seen.add(gram)
-            self._repeats = _runs(n, hits, size, size)
+            owner, _, marks = self._repeated()
+            repeated = [True] * self.n
+            for word, mark in zip(owner, marks, strict=True):
+                repeated[word] = repeated[word] and mark
+            self._repeats = repeated
         return self._repeats
+
+    def _repeated(self) -> tuple[list[int], list[bool], list[bool]]:
+        """Repeats in every script. The text as units: a word, or each character of a word in
+        a script written without spaces (Chinese, Japanese, Thai...), where a word weighs
+        ``dense_chars_per_word`` characters. A unit repeats when it lies in a run of units
+        weighing ``repeat_ngram`` words that came before: a repeated word, phrase, sentence or
+        character, in any language. Returns each unit's word, whether the unit is such a
+        character, and whether it repeats."""
+        if self._repeated_units is None:
+            per_word = int(self.t["dense_chars_per_word"])
+            need = int(self.t["repeat_ngram"]) * per_word
+            ranges = self.r.dense_ranges
+            starts = [a for a, _ in ranges]
+            lowest = min(starts, default=0x110000)
+            units: list[str] = []
+            weights: list[int] = []
+            owner: list[int] = []
+            dense: list[bool] = []
+            for index, word in enumerate(self.words):
+                kinds = (
+                    [_in_ranges(ord(c), starts, ranges) for c in word]
+                    if word and ord(max(word)) >= lowest  # most words: no need to look
+                    else []
+                )
+                if any(kinds):
+                    units.extend(word)
+                    weights.extend([1] * len(kinds))
+                    owner.extend([index] * len(kinds))
+                    dense.extend(kinds)
+                else:
+                    units.append(word)
+                    weights.append(per_word)
+                    owner.append(index)
+                    dense.append(False)
+            marks = [False] * len(units)
+            seen: set[tuple[str, ...]] = set()
+            grams = tuple(units)
+            for start, end in _spans(weights, need):
+                gram = grams[start:end]
+                if gram in seen:
+                    marks[start:end] = [True] * (end - start)
+                seen.add(gram)
+            self._repeated_units = (owner, dense, marks)
+        return self._repeated_units
+
+    def _own_effective(self) -> int:
+        """The word count of ``_scripts`` without the repeats."""
+        per_word = int(self.t["dense_chars_per_word"])
+        owner, dense, marks = self._repeated()
+        own = [False] * self.n
+        dense_own = [0] * self.n
+        for word, is_dense, mark in zip(owner, dense, marks, strict=True):
+            if not mark:
+                own[word] = True
+                dense_own[word] += is_dense
+        return sum(
+            max(1, -(-chars // per_word)) if chars else 1
+            for keep, chars in zip(own, dense_own, strict=True)
+            if keep
+        )
 
     def _run_share(self) -> int:
         """Words in long runs with no function word, inside one phrase. English prose puts a
@@ -611,6 +683,23 @@ def _phrase_starts(words: tuple[str, ...], phrases: list[tuple[str, ...]]) -> li
             if words[i : i + len(phrase)] == phrase:
                 out[i] = True
     return out
+
+
+def _spans(weights: list[int], need: int) -> Iterator[tuple[int, int]]:
+    """Each run of consecutive units, from every start, just long enough to weigh ``need``."""
+    if len(set(weights)) == 1 and weights[0] > 0:  # all alike (words only): a fixed number
+        span = -(-need // weights[0])
+        yield from ((start, start + span) for start in range(len(weights) - span + 1))
+        return
+    end = total = 0
+    for start in range(len(weights)):
+        while end < len(weights) and total < need:
+            total += weights[end]
+            end += 1
+        if total < need:
+            return
+        yield start, end
+        total -= weights[start]
 
 
 def _runs(n: int, starts: list[int], size: int, min_run: int) -> list[bool]:

@@ -1,7 +1,8 @@
 // Journal: the chapter's reflection prompts, a textarea each, and the grader's own verdict.
 // `evaluate` comes from allyship/reflection/rules.js, concatenated in front of this file, so the
 // journal and the grader apply the same rules. Entries stay in this browser (localStorage, one
-// key per prompt grade_id, shared by every journal that shows the prompt).
+// key per prompt grade_id, shared by every journal that shows the prompt); when one cannot be
+// kept there (over the quota, storage off), the entry says so and points to the download.
 
 const JOURNAL_PREFIX = "allyship:journal:";
 const STATUS_LABELS = {
@@ -11,6 +12,32 @@ const STATUS_LABELS = {
 };
 
 const NOT_STARTED = "Not started. As you write, the grader's completion check appears here.";
+const NOT_SAVED = {
+  full:
+    "This answer could not be saved in this browser: the space this browser gives the book is full. " +
+    "If you reload or close the page, what you wrote since it was last saved is lost. " +
+    'To keep it, use "Download my journal (Markdown)" below.',
+  off:
+    "This answer could not be saved: this browser does not let the book keep anything (a private " +
+    "window, or storage turned off). If you reload or close the page, it is lost. " +
+    'To keep it, use "Download my journal (Markdown)" below.',
+};
+const SAVED_AGAIN = "Saved in this browser again.";
+
+/** Keep one entry in this browser (removed when empty). Returns "" when kept, "full" over the
+ * storage quota (the earlier saved version, if any, stays), "off" when storage is unavailable. */
+function storeEntry(key, text) {
+  try {
+    if (text) window.localStorage.setItem(key, text);
+    else window.localStorage.removeItem(key);
+    return "";
+  } catch (err) {
+    const name = (err && err.name) || "";
+    const code = (err && err.code) || 0;
+    const full = name === "QuotaExceededError" || name === "NS_ERROR_DOM_QUOTA_REACHED" || code === 22 || code === 1014;
+    return full ? "full" : "off";
+  }
+}
 
 function journalVerdict(model, prompt, text) {
   const verdict = evaluate(text, prompt.settings, model.get("rules_config"), model.get("reading"));
@@ -87,6 +114,19 @@ function render({ model, el }) {
     }
     return verdict;
   };
+  /** Tell the learner when an entry could not be kept in this browser (`stored` is "full" or
+   * "off", from storeEntry), and when it is kept again after that (""); null clears. */
+  const showSaved = (view, stored) => {
+    let next = stored;
+    if (stored === "") next = view.problem && view.problem !== "again" ? "again" : view.problem;
+    if (stored === null) next = "";
+    if (next === view.problem) return;
+    view.problem = next;
+    view.saved.dataset.problem = next;
+    if (!next) view.saved.replaceChildren();
+    else if (next === "again") view.saved.replaceChildren(h("p", { className: "ally-count" }, SAVED_AGAIN));
+    else view.saved.replaceChildren(h("p", { className: "ally-feedback ally-status-incomplete" }, NOT_SAVED[next]));
+  };
   const refreshAll = () => {
     const verdicts = {};
     for (const prompt of prompts) verdicts[prompt.grade_id] = updateVerdict(prompt, true);
@@ -102,12 +142,13 @@ function render({ model, el }) {
     const areaId = allyUid(`journal-${prompt.grade_id}`);
     const textId = `${areaId}-prompt`;
     const countId = `${areaId}-count`;
+    const savedId = `${areaId}-saved`;
     const area = h("textarea", {
       id: areaId,
       className: "ally-textarea",
       rows: 7,
       "data-grade-id": prompt.grade_id,
-      "aria-describedby": `${textId} ${countId}`,
+      "aria-describedby": `${textId} ${countId} ${savedId}`,
       placeholder: prompt.settings.release_text || "",
     });
     const count = h("p", { className: "ally-count", id: countId, "data-role": "count" });
@@ -116,17 +157,18 @@ function render({ model, el }) {
       "aria-live": "polite",
       "data-role": "verdict",
     });
+    // Always in the page (an empty live region is announced when it fills).
+    const saved = h("div", { id: savedId, role: "status", "data-role": "save-status" });
     let timer = null;
     area.addEventListener("input", () => {
       const entries = { ...model.get("entries"), [prompt.grade_id]: area.value };
-      if (area.value) allyStore.set(JOURNAL_PREFIX + prompt.grade_id, area.value);
-      else allyStore.remove(JOURNAL_PREFIX + prompt.grade_id);
+      showSaved(views[prompt.grade_id], storeEntry(JOURNAL_PREFIX + prompt.grade_id, area.value));
       save(model, "entries", entries);
       updateVerdict(prompt, false);
       clearTimeout(timer);
       timer = setTimeout(refreshAll, 400);
     });
-    views[prompt.grade_id] = { area, count, verdict };
+    views[prompt.grade_id] = { area, count, verdict, saved, problem: "" };
     root.append(
       h(
         "div",
@@ -135,6 +177,7 @@ function render({ model, el }) {
         h("div", { id: textId, className: "ally-prompt-text" }, prompt.text.split(/\n\s*\n/).map((p) => h("p", {}, p))),
         area,
         count,
+        saved,
         verdict,
       ),
     );
@@ -176,6 +219,7 @@ function render({ model, el }) {
         for (const prompt of prompts) {
           allyStore.remove(JOURNAL_PREFIX + prompt.grade_id);
           delete entries[prompt.grade_id];
+          showSaved(views[prompt.grade_id], null);
         }
         save(model, "entries", entries);
         status.textContent = "Your answers were erased from this browser.";
