@@ -143,6 +143,49 @@ PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {
         ),
     ),
 }
+#: Every grade_id of each assignment's source notebook, to recognise a notebook as the grader
+#: does and to know which ids are the course's (derived from ``source/`` like the above).
+PACKAGED_CELL_IDS: dict[str, frozenset[str]] = {
+    "introspection": frozenset(
+        [
+            "introspection_check_intro",
+            "introspection_growth",
+            "introspection_growth_prompt",
+            "introspection_intro",
+            "introspection_learning",
+            "introspection_learning_prompt",
+            "introspection_roots",
+            "introspection_roots_prompt",
+            "self_check",
+        ]
+    ),
+    "accountability": frozenset(
+        [
+            "accountability_check_intro",
+            "accountability_close",
+            "accountability_close_prompt",
+            "accountability_intro",
+            "accountability_private",
+            "accountability_private_prompt",
+            "accountability_standard",
+            "accountability_standard_prompt",
+            "self_check",
+        ]
+    ),
+    "listening": frozenset(
+        [
+            "listening_check_intro",
+            "listening_earn",
+            "listening_earn_prompt",
+            "listening_heard",
+            "listening_heard_prompt",
+            "listening_intro",
+            "listening_room",
+            "listening_room_prompt",
+            "self_check",
+        ]
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -569,12 +612,17 @@ def packaged(root: Path, assignment: str) -> tuple[PackagedPrompt, ...]:
 
 
 def packaged_prompts_source(root: Path) -> str:
-    """The Python text of :data:`PACKAGED_PROMPTS` for the course at ``root`` (to paste here)."""
+    """The Python text of :data:`PACKAGED_PROMPTS` and :data:`PACKAGED_CELL_IDS` for the course
+    at ``root``, to paste here after an edit of ``source/``."""
     lines = ["PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {"]
     for assignment in assignments(root):
         lines.append(f"    {assignment!r}: (")
         lines.extend(f"        {entry!r}," for entry in packaged(root, assignment))
         lines.append("    ),")
+    lines.append("}")
+    lines.append("PACKAGED_CELL_IDS: dict[str, frozenset[str]] = {")
+    for assignment, ids in source_ids(root, assignments(root)).items():
+        lines.append(f"    {assignment!r}: frozenset({sorted(ids)!r}),")
     lines.append("}")
     return "\n".join(lines)
 
@@ -641,16 +689,20 @@ def course_prompts(root: Path, claimed: str | None) -> dict[str, list[Prompt]]:
     return found
 
 
-def identifying_ids(root: Path, names: Iterable[str]) -> dict[str, frozenset[str]]:
+def source_ids(root: Path, names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Every grade_id of each assignment's source notebook."""
+    return {
+        name: nbgrader_ids(read_notebook_json(source_notebook(name, root))["cells"])
+        for name in names
+    }
+
+
+def identifying_ids(ids: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """Per assignment, the grade_ids only its source notebook has, as the grader's intake uses.
 
     Every cell counts (a notebook whose answer cells were all deleted is still recognised by its
     prompts), except ids several assignments share, such as the self-check cell.
     """
-    ids = {
-        name: nbgrader_ids(read_notebook_json(source_notebook(name, root))["cells"])
-        for name in names
-    }
     return {
         name: own.difference(*(other for n, other in ids.items() if n != name))
         for name, own in ids.items()
@@ -662,7 +714,7 @@ def from_course(
 ) -> Trusted:
     """The trusted prompts of this notebook's assignment, read from the course's ``source/``."""
     by_assignment = course_prompts(root, flag or path.stem)
-    known = identifying_ids(root, by_assignment)
+    known = identifying_ids(source_ids(root, by_assignment))
     if flag and flag not in known:
         names = ", ".join(known) or "none"
         raise CourseError(f"{path}: {flag!r} is not an assignment of {root} (found: {names})")
@@ -753,17 +805,17 @@ def from_package(
     that is one of them but whose saved prompts differ is refused: without the course's
     ``source/`` nothing says what the grader will use, so nothing is reported complete.
     """
-    known = {name: frozenset(p.grade_id for p in ps) for name, ps in PACKAGED_PROMPTS.items()}
+    known = identifying_ids(PACKAGED_CELL_IDS)
     claimed = claimed_assignment(path, flag, known)
     ids = nbgrader_ids(cells)
-    if not any(ids & answer_ids for answer_ids in known.values()):
+    if not any(ids & own for own in known.values()):
         return None
     assignment, problem = identify(ids, claimed, known)
     if assignment is None:
         raise CourseError(f"{path}: {problem}")
     entries = PACKAGED_PROMPTS[assignment]
     prompt_ids = {entry.grade_id: entry.prompt_id for entry in entries}
-    known_ids = frozenset(prompt_ids) | frozenset(prompt_ids.values())
+    known_ids = PACKAGED_CELL_IDS[assignment]
     recorded = recorded_by_id(cells, assignment)
     prompts: list[Prompt] = []
     differing: list[int] = []

@@ -25,6 +25,7 @@ from test_autograde import (
 
 from allyship.check import (
     ADOPTED_REASON,
+    PACKAGED_CELL_IDS,
     PACKAGED_PROMPTS,
     check_file,
     check_notebook,
@@ -33,8 +34,9 @@ from allyship.check import (
     packaged_prompts_source,
     prompt_fingerprint,
     released_prompts,
+    source_ids,
 )
-from allyship.course import assignments, load_prompts
+from allyship.course import CourseError, assignments, load_prompts
 from allyship.nbgrader_plugins import ADOPTED_REASON as GRADER_ADOPTED_REASON
 from allyship.nbgrader_plugins import comment_text
 
@@ -102,17 +104,21 @@ def test_check_reports_a_deleted_answer_cell(course: Path, tmp_path: Path) -> No
     )
 
 
-def test_check_in_a_course_recognises_a_notebook_without_answer_cells(course: Path) -> None:
+def test_check_recognises_a_notebook_without_answer_cells(course: Path, tmp_path: Path) -> None:
     """Every answer cell deleted: recognised by its prompts, as the grader's intake does."""
     nb = released(course)
     nb["cells"] = [c for c in nb["cells"] if "allyship" not in c["metadata"]]
-    path = course / "mine" / "Copy.ipynb"
-    path.parent.mkdir()
-    path.write_text(json.dumps(nb))
-    result = allyship(course, "check", str(path))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "recognised from its nbgrader cells as the 'introspection' notebook" in result.stdout
-    assert result.stdout.count("was deleted, so there was nothing to grade") == 3
+    in_course = course / "mine" / "Copy.ipynb"
+    in_course.parent.mkdir()
+    alone = tmp_path / "Copy.ipynb"
+    for path in (in_course, alone):
+        path.write_text(json.dumps(nb))
+        result = run_check(path.parent, path.name)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "recognised from its nbgrader cells as the 'introspection' notebook" in (
+            result.stdout
+        )
+        assert result.stdout.count("was deleted, so there was nothing to grade") == 3
 
 
 @pytest.mark.slow
@@ -294,6 +300,7 @@ def test_packaged_prompts_match_the_course() -> None:
     """
     expected = {a: packaged(REPO, a) for a in assignments(REPO)}
     assert expected == PACKAGED_PROMPTS, packaged_prompts_source(REPO)
+    assert source_ids(REPO, assignments(REPO)) == PACKAGED_CELL_IDS, packaged_prompts_source(REPO)
     for assignment, entries in PACKAGED_PROMPTS.items():
         path = REPO / "assignments" / assignment / f"{assignment}.ipynb"
         saved = released_prompts(json.loads(path.read_text(encoding="utf-8")), assignment)
@@ -437,9 +444,10 @@ def test_check_notebook_cell_prints_one_line_for_a_pipe(
 
 
 @pytest.mark.slow
-def test_check_and_grader_agree_on_damaged_answer_cells(course: Path) -> None:
+def test_check_and_grader_agree_on_damaged_answer_cells(course: Path, tmp_path: Path) -> None:
     """The real grader on answer cells with changed ids, broken metadata, edited settings,
-    deleted or copied cells: the self-check on the submitted file says the same, cell by cell."""
+    deleted or copied cells: the self-check on the submitted file says the same, cell by cell,
+    in the course and (except the edited settings, refused there) on a copy outside it."""
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     nb = answered(released(course), GENUINE)
     roots = next(i for i, c in enumerate(nb["cells"]) if "allyship" in c["metadata"])
@@ -460,6 +468,15 @@ def test_check_and_grader_agree_on_damaged_answer_cells(course: Path) -> None:
     for student in variants:
         path = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         checked = {r.prompt.grade_id: r for r in check_file(path)}
+        alone = tmp_path / student / path.name
+        alone.parent.mkdir()
+        alone.write_bytes(path.read_bytes())
+        if student == "lowered":
+            with pytest.raises(CourseError, match="does not match this package's trusted copy"):
+                check_file(alone)
+        else:
+            said = [(r.prompt.grade_id, r.score, r.verdict) for r in check_file(alone)]
+            assert said == [(g, r.score, r.verdict) for g, r in checked.items()], student
         graded = grades(course, student)
         for gid, mine in checked.items():
             theirs = graded[gid]
