@@ -69,123 +69,24 @@ class PackagedPrompt(NamedTuple):
     prompt_id: str  # the grade_id of the locked prompt cell above the answer (see adopted_index)
 
 
-#: The course's prompts as released with this package (assignment -> prompts, in order), so a
-#: downloaded notebook can be verified without ``source/``. Derived from ``source/``; the test
-#: ``test_packaged_prompts_match_the_course`` fails, printing the new value, when they drift.
-PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {
-    "introspection": (
-        PackagedPrompt(
-            grade_id="introspection_roots",
-            title="Where a belief came from",
-            points=1.0,
-            fingerprint="3261d7cf9d071f31",
-            prompt_id="introspection_roots_prompt",
-        ),
-        PackagedPrompt(
-            grade_id="introspection_growth",
-            title="Growing instead of doubling down",
-            points=1.0,
-            fingerprint="0614a01e22756f21",
-            prompt_id="introspection_growth_prompt",
-        ),
-        PackagedPrompt(
-            grade_id="introspection_learning",
-            title="Learning what you are doing wrong",
-            points=1.0,
-            fingerprint="99ec02130036fb21",
-            prompt_id="introspection_learning_prompt",
-        ),
-    ),
-    "accountability": (
-        PackagedPrompt(
-            grade_id="accountability_close",
-            title="When someone close to you caused harm",
-            points=1.0,
-            fingerprint="7d3b7b6f9b605ab6",
-            prompt_id="accountability_close_prompt",
-        ),
-        PackagedPrompt(
-            grade_id="accountability_private",
-            title="When no one from the group is in the room",
-            points=1.0,
-            fingerprint="3055a9066b697363",
-            prompt_id="accountability_private_prompt",
-        ),
-        PackagedPrompt(
-            grade_id="accountability_standard",
-            title="A standard you keep when nobody is watching",
-            points=1.0,
-            fingerprint="43c43289ed688ca5",
-            prompt_id="accountability_standard_prompt",
-        ),
-    ),
-    "listening": (
-        PackagedPrompt(
-            grade_id="listening_heard",
-            title="When someone said something was wrong",
-            points=1.0,
-            fingerprint="1505fe5485e06ad5",
-            prompt_id="listening_heard_prompt",
-        ),
-        PackagedPrompt(
-            grade_id="listening_earn",
-            title="A label you earn",
-            points=1.0,
-            fingerprint="bdf80b937ff6179f",
-            prompt_id="listening_earn_prompt",
-        ),
-        PackagedPrompt(
-            grade_id="listening_room",
-            title="Small signs and making room",
-            points=1.0,
-            fingerprint="e796b4fca683f12f",
-            prompt_id="listening_room_prompt",
-        ),
-    ),
-}
-#: Every grade_id of each assignment's source notebook, to recognise a notebook as the grader
-#: does and to know which ids are the course's (derived from ``source/`` like the above).
-PACKAGED_CELL_IDS: dict[str, frozenset[str]] = {
-    "introspection": frozenset(
-        [
-            "introspection_check_intro",
-            "introspection_growth",
-            "introspection_growth_prompt",
-            "introspection_intro",
-            "introspection_learning",
-            "introspection_learning_prompt",
-            "introspection_roots",
-            "introspection_roots_prompt",
-            "self_check",
-        ]
-    ),
-    "accountability": frozenset(
-        [
-            "accountability_check_intro",
-            "accountability_close",
-            "accountability_close_prompt",
-            "accountability_intro",
-            "accountability_private",
-            "accountability_private_prompt",
-            "accountability_standard",
-            "accountability_standard_prompt",
-            "self_check",
-        ]
-    ),
-    "listening": frozenset(
-        [
-            "listening_check_intro",
-            "listening_earn",
-            "listening_earn_prompt",
-            "listening_heard",
-            "listening_heard_prompt",
-            "listening_intro",
-            "listening_room",
-            "listening_room_prompt",
-            "self_check",
-        ]
-    ),
-}
+#: The course's prompts as released with this package, so a downloaded notebook can be verified
+#: without ``source/``: written from ``source/`` by ``allyship release`` (:func:`write_packaged`).
+PACKAGED_PATH = Path(__file__).with_name("course_prompts.json")
+
+
+def _load_packaged(
+    path: Path = PACKAGED_PATH,
+) -> tuple[dict[str, tuple[PackagedPrompt, ...]], dict[str, frozenset[str]]]:
+    """Assignment -> its prompts in order, and assignment -> every grade_id of its source."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, {}
+    prompts = {a: tuple(PackagedPrompt(**p) for p in ps) for a, ps in data["prompts"].items()}
+    return prompts, {a: frozenset(ids) for a, ids in data["cell_ids"].items()}
+
+
+PACKAGED_PROMPTS, PACKAGED_CELL_IDS = _load_packaged()
 
 
 @dataclass(frozen=True)
@@ -611,20 +512,22 @@ def packaged(root: Path, assignment: str) -> tuple[PackagedPrompt, ...]:
     )
 
 
-def packaged_prompts_source(root: Path) -> str:
-    """The Python text of :data:`PACKAGED_PROMPTS` and :data:`PACKAGED_CELL_IDS` for the course
-    at ``root``, to paste here after an edit of ``source/``."""
-    lines = ["PACKAGED_PROMPTS: dict[str, tuple[PackagedPrompt, ...]] = {"]
-    for assignment in assignments(root):
-        lines.append(f"    {assignment!r}: (")
-        lines.extend(f"        {entry!r}," for entry in packaged(root, assignment))
-        lines.append("    ),")
-    lines.append("}")
-    lines.append("PACKAGED_CELL_IDS: dict[str, frozenset[str]] = {")
-    for assignment, ids in source_ids(root, assignments(root)).items():
-        lines.append(f"    {assignment!r}: frozenset({sorted(ids)!r}),")
-    lines.append("}")
-    return "\n".join(lines)
+def packaged_data(root: Path) -> dict[str, Any]:
+    """What ``course_prompts.json`` holds for the course at ``root``."""
+    names = assignments(root)
+    return {
+        "prompts": {a: [p._asdict() for p in packaged(root, a)] for a in names},
+        "cell_ids": {a: sorted(ids) for a, ids in source_ids(root, names).items()},
+    }
+
+
+def write_packaged(root: Path, path: Path = PACKAGED_PATH) -> bool:
+    """Write the packaged prompts from ``source/``; True when they changed."""
+    text = json.dumps(packaged_data(root), indent=1, sort_keys=True) + "\n"
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
 
 
 # ----------------------------------------------------------------------- which assignment

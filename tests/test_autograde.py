@@ -359,7 +359,7 @@ def test_a_renamed_answer_id_is_graded_from_its_place_and_flagged(generated: Pat
     """D-L11: a student renamed an answer cell's grade_id; the text is graded, not zeroed
     silently, and the grader is asked to check it. D-L1: another student flipped the answer
     cells' nbgrader flags; the source's settings are restored and the answers graded."""
-    from allyship.nbgrader_plugins import ADOPTED_REASON
+    from allyship.check import ADOPTED_REASON
 
     nb = answered(released(generated), GENUINE)
     renamed = copy.deepcopy(nb)

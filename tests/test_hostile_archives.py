@@ -88,10 +88,16 @@ def klass(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     return SimpleNamespace(course=course, students=students)
 
 
-def test_one_damaged_member_never_stops_the_class(klass: SimpleNamespace, tmp_path: Path) -> None:
-    """D-H1: a corrupt, encrypted, Deflate64 or lying-size member is reported; others graded."""
+def class_copy(klass: SimpleNamespace, tmp_path: Path) -> Path:
+    """A fresh course with the class's roster already in its gradebook."""
     course = Path(copy_course(tmp_path / "course"))
     (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    return course
+
+
+def test_one_damaged_member_never_stops_the_class(klass: SimpleNamespace, tmp_path: Path) -> None:
+    """D-H1: a corrupt, encrypted, Deflate64 or lying-size member is reported; others graded."""
+    course = class_copy(klass, tmp_path)
     students = klass.students[:6]
     entries = [
         (canvas_name(s, n), notebook_bytes(course, ASSIGNMENT, s), DUE - timedelta(hours=1))
@@ -127,8 +133,7 @@ def test_a_moodle_participant_id_never_credits_another_student(
     klass: SimpleNamespace, tmp_path: Path
 ) -> None:
     """D-H3: Alice's Moodle folder carries a participant id equal to Bob's LMS id."""
-    course = Path(copy_course(tmp_path / "course"))
-    (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    course = class_copy(klass, tmp_path)
     alice, bob = klass.students[:2]
     folder = f"{alice.roster.first_name} {alice.roster.last_name}_{bob.roster.lms_id}"
     member = f"{folder}_assignsubmission_file_/{ASSIGNMENT}.ipynb"
@@ -145,8 +150,7 @@ def test_an_older_archive_never_replaces_a_newer_submission(
     klass: SimpleNamespace, tmp_path: Path
 ) -> None:
     """D-M8: grading last week's download again keeps this week's submissions."""
-    course = Path(copy_course(tmp_path / "course"))
-    (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    course = class_copy(klass, tmp_path)
     student = klass.students[0]
     newer = course / "newer.zip"
     newer.write_bytes(
@@ -186,8 +190,7 @@ def test_several_files_for_one_student_say_which_one_was_graded(
     klass: SimpleNamespace, tmp_path: Path
 ) -> None:
     """D-L2: the note names the file that was graded, and how many there were."""
-    course = Path(copy_course(tmp_path / "course"))
-    (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    course = class_copy(klass, tmp_path)
     student = klass.students[0]
     good = notebook_bytes(course, ASSIGNMENT, student)
     first, second = canvas_name(student, 1), canvas_name(student, 2, f"Copy of {ASSIGNMENT}.ipynb")
@@ -207,8 +210,7 @@ def test_several_files_for_one_student_say_which_one_was_graded(
 
 def test_an_empty_archive_or_a_folder_is_called_out(klass: SimpleNamespace, tmp_path: Path) -> None:
     """D-L12: no silent success on an empty download; a folder is not 'file not found'."""
-    course = Path(copy_course(tmp_path / "course"))
-    (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    course = class_copy(klass, tmp_path)
     empty = course / "empty.zip"
     empty.write_bytes(build_zip([]))
     result = allyship(course, "grade", ASSIGNMENT, "--zip", str(empty))
@@ -227,8 +229,7 @@ def test_nbgrader_warnings_about_a_submission_are_shown_with_its_student(
     """D-M1's other half: what autograde warns about a submission reaches the instructor."""
     import json
 
-    course = Path(copy_course(tmp_path / "course"))
-    (course / "gradebook.db").write_bytes((klass.course / "gradebook.db").read_bytes())
+    course = class_copy(klass, tmp_path)
     student = klass.students[0]
     nb = json.loads(notebook_bytes(course, ASSIGNMENT, student))
     answer = next(

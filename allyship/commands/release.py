@@ -30,9 +30,8 @@ def run(args: argparse.Namespace) -> int:
         print(message)
         if not ok:
             failed.append(name)
-    refreshed = refresh_reading(root)
-    if refreshed:
-        print(refreshed)
+    for line in refresh_reading(root):
+        print(line)
     for name in failed:
         print(f"allyship release: could not generate {name} (see the log above)")
     return 1 if failed else 0

@@ -2,7 +2,8 @@
 
 ``generate`` runs the real ``nbgrader generate_assignment`` in process with the course's
 configuration; ``refresh_reading`` re-fingerprints the course reading that copy detection
-compares answers against, since the book and the notebooks are part of it.
+compares answers against (the book and the notebooks are part of it) and the prompts the
+student's self-check verifies a downloaded notebook against.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ def generate(root: Path, assignment: str) -> tuple[bool, str]:
     return True, f"released {assignment} -> {paths.release(assignment)}"
 
 
-def refresh_reading(root: Path) -> str | None:
-    """Re-fingerprint the course reading (essay + book); says where when it changed."""
+def refresh_reading(root: Path) -> list[str]:
+    """Re-fingerprint what the package carries of the course: the reading (essay + book) that
+    copy detection compares against, and the prompts a downloaded notebook is checked against
+    without ``source/``. Says what changed."""
+    from allyship.check import PACKAGED_PATH, write_packaged
     from allyship.reflection.reading import READING_PATH, update_reading
 
+    changed = []
     if update_reading(root):
-        return f"updated the course reading fingerprints in {READING_PATH}"
-    return None
+        changed.append(f"updated the course reading fingerprints in {READING_PATH}")
+    if write_packaged(root):
+        changed.append(f"updated the course's prompts for the self-check in {PACKAGED_PATH}")
+    return changed
