@@ -208,17 +208,13 @@ def grade(run: GradeRun) -> None:
 def autograde(run: GradeRun, digests: dict[str, str]) -> set[str]:
     """Autograde the submissions that changed since their last autograde; returns failures.
 
-    A submission that failed before, unchanged, with the same setup, is not tried again: its
-    earlier reason is reported as set aside.
+    A failed one is tried again on the next run (the cause may have passed, say a locked
+    gradebook); failing again on the same file, it is reported as set aside, not as new.
     """
     setup = setup_digest(run.paths, run.assignment, run.due)
     todo, failed = [], set()
     for student, digest in digests.items():
         state = run.state.students.get(student, {})
-        if state.get("failed_for") == [digest, setup]:
-            failed.add(student)
-            run.intake.problems.append(_autograde_problem(run, student, digest, state["reason"]))
-            continue
         unchanged = (
             state.get("submission") == digest
             and state.get("setup") == setup
@@ -230,13 +226,11 @@ def autograde(run: GradeRun, digests: dict[str, str]) -> set[str]:
     ):
         if error is None:
             run.autograded.append(student)
-            run.state.set(student, submission=digests[student], setup=setup, failed_for=None)
+            run.state.set(student, submission=digests[student], setup=setup)
         else:
             failed.add(student)
             reason = last_error(error)
-            run.state.set(
-                student, submission=None, failed_for=[digests[student], setup], reason=reason
-            )
+            run.state.set(student, submission=None)
             run.intake.problems.append(_autograde_problem(run, student, digests[student], reason))
     run.warnings.extend(student_warnings(run, run.logs))
     run.logs.clear()
