@@ -80,6 +80,10 @@ def read_notebook_json(path: Path) -> dict[str, Any]:
         raise CourseError(f"{path}: not UTF-8 text ({err.reason})") from err
     except json.JSONDecodeError as err:
         raise CourseError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from err
+    except RecursionError as err:
+        raise CourseError(
+            f"{path}: not a readable notebook (its JSON is nested too deeply)"
+        ) from err
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise CourseError(f"{path}: not a Jupyter notebook (no list of cells)")
     return data
