@@ -43,18 +43,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    course = None
-    if args.course is not None:
-        try:
-            course = find_course_root(args.course)
-        except CourseError as err:
-            print(f"allyship check: {err}", file=sys.stderr)
-            return NOT_CHECKED
+    course = None if args.course is None else find_course_root(args.course)  # cli reports errors
     return max(check_one(path, course, args.assignment) for path in args.notebook)
 
 
 def check_one(path: Path, course: Path | None, assignment: str | None) -> int:
-    """Check one notebook, print its report or its one-line problem, return its exit status."""
+    """Check one notebook, print its report or its one-line problem, return its exit status.
+
+    Each notebook's problem is caught here, not in ``allyship.cli``, so the others are checked.
+    """
     try:
         checked = check_path(path, course, assignment)
     except CourseError as err:
