@@ -81,3 +81,10 @@ c.AssignLatePenalties.plugin_class = "allyship.instructor.late.SubtractPerHour"
 c.SubtractPerHour.points_per_hour = {
     # "introspection": 0.25,
 }
+
+# --- formgrader's pages (allyship.formgrader_guard) -------------------------------------------
+# In the grader's Jupyter server, an address whose student, assignment or notebook id is not a
+# plain id gets a 400: nbgrader 0.9.6 writes those ids unescaped into the page's script.
+from allyship.formgrader_guard import guard_running_server  # noqa: E402
+
+guard_running_server()

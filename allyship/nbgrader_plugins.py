@@ -11,13 +11,20 @@ package.
 from __future__ import annotations
 
 import copy
+import html
 import logging
+import re
+import urllib.parse
 from dataclasses import replace
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from mistune.util import escape_url as mistune_escape_url
+from mistune.util import striptags
 from nbconvert.exporters.exporter import ResourcesDict
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
@@ -312,32 +319,246 @@ class ReflectionAutoGrades(SaveAutoGrades):
 
 # --------------------------------------------------------------------------- autograde: display
 
+#: Link schemes kept clickable in an answer; anything else (``javascript:``, ``data:``, relative
+#: and protocol-relative addresses...) is shown as text.
+SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+#: Never in a kept link, even percent-encoded: they only serve to break out of an attribute or a
+#: script string (formgrader writes ids from its address into a script, D-H7).
+_LINK_BREAKERS = frozenset("\"'<>\\`")
+_SHOWN_URL = 120  # characters of a refused address shown to the grader
+#: The wrapper of an answer made safe for display (one line: Markdown passes it through as is).
+DISPLAY_OPEN, DISPLAY_CLOSE = '<div class="allyship-answer">', "</div>"
 
-def escape_html(text: str) -> str:
-    """Escape what Markdown would pass through as HTML (``&`` first, so entities stay visible)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+def _decoded_url(url: str) -> str:
+    """``url`` as a browser or a server would finally read it: entities and %-escapes undone."""
+    for _ in range(4):
+        plain = urllib.parse.unquote(html.unescape(url))
+        if plain == url:
+            break
+        url = plain
+    return url
+
+
+def is_safe_link(url: str) -> bool:
+    """Whether a student's link may stay clickable: an absolute http(s) address with a host, or
+    a ``mailto:``; no whitespace or control character and none of ``" ' < > \\ ` `` anywhere,
+    also not encoded. So ``JaVaScRiPt:``, ``java&#x09;script:``, ``data:``, ``file:``,
+    ``//host``, ``http:/path`` (relative to the grader's own server) and ``/formgrader/...``
+    are all refused."""
+    plain = _decoded_url(url)
+    if not plain or any(c in _LINK_BREAKERS or c.isspace() or not c.isprintable() for c in plain):
+        return False
+    scheme, colon, rest = plain.partition(":")
+    scheme = scheme.lower()
+    if not colon or scheme not in SAFE_LINK_SCHEMES:
+        return False
+    if scheme == "mailto":
+        return bool(rest)
+    return rest.startswith("//") and rest[2:3] not in ("", "/", "?", "#")
+
+
+def _shown_url(url: str) -> str:
+    plain = _decoded_url(url)
+    return plain if len(plain) <= _SHOWN_URL else plain[: _SHOWN_URL - 1] + "…"
+
+
+class _InertRenderer(IPythonRenderer):
+    """nbconvert's Markdown renderer with a student's text kept inert.
+
+    Raw HTML and entities are shown as typed; a link stays a link only when
+    :func:`is_safe_link` allows it (then it opens in a new tab without a referrer); any other
+    link, and every image (a remote one would load when the page opens: a tracking beacon or a
+    request to the grader's own server), is shown as text with its address.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(escape=True, exclude_anchor_links=True)
+
+    def link(self, text: str, url: str, title: str | None = None) -> str:
+        if not is_safe_link(url):
+            shown = html.escape(_shown_url(url))
+            return text if html.unescape(text) == _decoded_url(url) else f"{text} ({shown})"
+        attrs = {"href": mistune_escape_url(url), "title": title or None}
+        attrs.update(target="_blank", rel="noopener noreferrer nofollow")
+        return "<a" + self.render_attrs(attrs) + ">" + text + "</a>"
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        alt = html.escape(html.unescape(striptags(text)).strip())
+        shown = "an image attached to the notebook" if url.startswith("attachment:") else url
+        return f"[image{': ' + alt if alt else ''}] ({html.escape(_shown_url(shown))})"
+
+    def block_code(self, code: str, info: str | None = None) -> str:  # no Mermaid, no lexer
+        return "<pre><code>" + html.escape(code) + "</code></pre>\n"
+
+
+class _InertHtml(HTMLParser):
+    """Rebuild rendered Markdown from an allowlist: the last word on what reaches the browser.
+
+    Only these tags, with only these attributes, are written; every other tag is dropped (its
+    text kept, except inside ``script``/``style``-like elements), all text and attribute values
+    are escaped again, and a link is kept only if :func:`is_safe_link` still allows its address.
+    The result is one line (newlines in ``pre`` become ``&#10;``), so when the Markdown of the
+    cell is rendered again by nbconvert it is one HTML block, passed through unchanged.
+    """
+
+    TAGS = frozenset(
+        {"p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote", "sup", "sub"}
+        | {"ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "a"}
+        | {"table", "thead", "tbody", "tr", "th", "td"}
+    )
+    VOID = frozenset({"br", "hr"})
+    DROP_WITH_CONTENT = frozenset(
+        {"script", "style", "template", "iframe", "object", "svg", "math"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.skipping = 0
+        self.in_pre = 0
+
+    def _attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> str:
+        found = {name: value or "" for name, value in attrs}
+        kept: dict[str, str] = {}
+        if tag == "a":
+            kept = {
+                "href": found["href"],
+                "target": "_blank",
+                "rel": "noopener noreferrer nofollow",
+            }
+            if found.get("title"):
+                kept["title"] = found["title"]
+        elif tag == "ol" and found.get("start", "").isdigit():
+            kept["start"] = found["start"]
+        elif tag in ("th", "td") and re.fullmatch(
+            r"text-align:(left|right|center)", found.get("style", "")
+        ):
+            kept["style"] = found["style"]
+        return "".join(f' {name}="{html.escape(value)}"' for name, value in kept.items())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.DROP_WITH_CONTENT:
+            self.skipping += 1
+            return
+        if self.skipping:
+            return
+        if tag == "input" and dict(attrs).get("type") == "checkbox":  # a task list item
+            self.out.append("[x] " if "checked" in dict(attrs) else "[ ] ")
+            return
+        if tag == "img":  # never loaded: its alt text and address, as text
+            found = dict(attrs)
+            self.handle_data(
+                f"[image: {found.get('alt') or ''}] ({_shown_url(found.get('src') or '')})"
+            )
+            return
+        if tag not in self.TAGS or (tag == "a" and not is_safe_link(dict(attrs).get("href") or "")):
+            return
+        self.out.append(f"<{tag}{self._attrs(tag, attrs)}>")
+        if tag not in self.VOID:
+            self.open.append(tag)
+            self.in_pre += tag == "pre"
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        depth = len(self.open)
+        self.handle_starttag(tag, attrs)
+        if tag in self.DROP_WITH_CONTENT:
+            self.skipping -= 1
+        elif len(self.open) > depth:  # <p/> and the like: opened, so closed at once
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.DROP_WITH_CONTENT:
+            self.skipping = max(0, self.skipping - 1)
+            return
+        if self.skipping or tag not in self.open:
+            return
+        while self.open:
+            closed = self.open.pop()
+            self.in_pre -= closed == "pre"
+            self.out.append(f"</{closed}>")
+            if closed == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        text = html.escape(data.replace("\r\n", "\n").replace("\r", "\n"), quote=False)
+        self.out.append(text.replace("\n", "&#10;" if self.in_pre else " "))
+
+    def result(self) -> str:
+        self.close()
+        closing = "".join(f"</{tag}>" for tag in reversed(self.open))
+        return ("".join(self.out) + closing).strip()
+
+
+def inert_html(markup: str) -> str:
+    """``markup`` rebuilt from the allowlist of :class:`_InertHtml`, on one line."""
+    parser = _InertHtml()
+    parser.feed(markup)
+    return parser.result()
+
+
+def inert_markdown(text: str) -> str:
+    """A student's Markdown as display-only HTML that nothing in it can make act.
+
+    Rendered like nbconvert renders Markdown (same parser and plugins; math left for MathJax),
+    with raw HTML shown as text, links kept only for safe addresses, images as text; then rebuilt
+    from an allowlist, wrapped in one ``<div>`` on one line. formgrader and the feedback render
+    a cell's Markdown again, and pass that block through unchanged.
+    """
+    rendered = MarkdownWithMath(renderer=_InertRenderer()).render(text)
+    return DISPLAY_OPEN + inert_html(rendered) + DISPLAY_CLOSE
+
+
+#: Output formats shown as they are: text (escaped by nbconvert) and pictures inlined as data.
+SHOWN_OUTPUTS = ("text/plain", "image/png", "image/jpeg")
+
+
+def inert_outputs(outputs: list[Any]) -> None:
+    """Keep only :data:`SHOWN_OUTPUTS` of code outputs (the student's code made them, even in
+    a test cell): nbconvert writes HTML, JavaScript, SVG and Markdown outputs into the page."""
+    for output in outputs:
+        data = output.get("data")
+        if output.get("output_type") in ("display_data", "execute_result") and data:
+            hidden = sorted(set(data) - set(SHOWN_OUTPUTS))
+            for mimetype in hidden:
+                del data[mimetype]
+            if hidden and not data:
+                data["text/plain"] = f"[output not shown here: {', '.join(hidden)}]"
 
 
 class EscapeStudentHtml(NbGraderPreprocessor):
-    """Escape HTML in every Markdown cell a student could write, once grading is done.
+    """Make everything a student could write inert, once grading is done.
 
-    Formgrader and the feedback render Markdown with raw HTML passed through, so a ``<script>``
-    in a reflection would run in the grader's browser. Runs after the scores are saved: the
-    rules read the text as the student wrote it; the autograded copy is for display only.
+    Formgrader and the feedback render Markdown with raw HTML, ``javascript:`` links and remote
+    images passed through, so a ``<script>`` or a link in a reflection would act in the grader's
+    browser with the grader's Jupyter session. Runs after the scores are saved: the rules read
+    the text as the student wrote it; the autograded copy is for display only (its answer cells
+    hold :func:`inert_markdown`'s HTML, raw cells are text, code outputs :func:`inert_outputs`).
     """
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
     ) -> tuple[NotebookNode, ResourcesDict]:
-        if cell.cell_type == "markdown" and not utils.is_locked(cell):
-            cell.source = escape_html(cell.source)
+        if cell.cell_type == "code":
+            inert_outputs(cell.get("outputs", []))
+        if utils.is_locked(cell):
+            return cell, resources
+        if cell.cell_type == "markdown":
+            cell.source = inert_markdown(cell.source)
+            cell.pop("attachments", None)  # only ever shown as images, which are now text
+        elif cell.cell_type == "raw":  # nbconvert writes raw cells into the page as HTML
+            cell.source = html.escape(cell.source)
         return cell, resources
 
 
 class EscapeFeedbackComments(Preprocessor):
-    """``generate_feedback``: show comments as text too (answers were escaped at autograde).
+    """``generate_feedback``: comments made inert too (answers were, at autograde).
 
-    nbgrader's feedback template renders comments with ``markdown2html`` and no sanitizing.
+    nbgrader's feedback template renders comments with ``markdown2html`` and no sanitizing; the
+    rules' comments can quote a student, and a grader may paste a link.
     """
 
     enabled = Bool(True).tag(config=True)  # nbconvert preprocessors are off by default
@@ -347,7 +568,7 @@ class EscapeFeedbackComments(Preprocessor):
     ) -> tuple[NotebookNode, ResourcesDict]:
         nbg = cell.get("metadata", {}).get("nbgrader", {})
         if isinstance(nbg.get("comment"), str):
-            nbg["comment"] = escape_html(nbg["comment"])
+            nbg["comment"] = inert_markdown(nbg["comment"])
         return cell, resources
 
 

@@ -9,12 +9,19 @@ the formgrader page. The page must never run a student's ``<script>``.
 formgrader (nbgrader 0.9.6) writes roster names into its submission page unescaped, so
 ``allyship roster import`` refuses a name with ``<`` or ``>``; the names it lets in (quotes, ``&``,
 entity-looking text) must not run anything there either.
+
+Nothing a student wrote can act (security review D-C1, D-H5, D-H6, D-H7, D-L7): links in an
+answer stay clickable only for http(s) and mailto, and clicking the others runs nothing; no
+remote image loads, in formgrader or in the feedback; a formgrader address that carries script
+in an id is refused; and an id carrying script, planted in the exchange or in the roster, never
+becomes a formgrader student.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -26,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from conftest import BIN, allyship, copy_course, tool_env
@@ -35,8 +43,10 @@ from allyship.course import load_prompts
 from allyship.instructor.demo import (
     HOSTILE_NAME,
     TRICKY_NAME,
+    DemoStudent,
     canvas_archive,
     demo_class,
+    notebook_bytes,
     write_roster,
 )
 from allyship.nbgrader_support import load_course_config
@@ -49,6 +59,26 @@ OVERRIDE = 0.5
 EXTRA = "Writing this again a week later, I notice I still avoid the topic at family dinners."
 COMMENT = "Half credit for now: let's talk about the second half in office hours."
 TIMEOUT_MS = 30_000
+#: An answer's links and images, as a hostile student would write them (the hostile student's
+#: second reflection starts with these). The second link writes a file with the grader's session.
+WRITE_FILE_JS = (
+    "javascript:fetch('/api/contents/pwned-by-link.txt',{method:'PUT',headers:{'X-XSRFToken':"
+    "document.cookie.split('_xsrf=')[1].split(';')[0]},body:JSON.stringify({type:'file',"
+    "format:'text',content:'pwned'})}).then(()=>window.__x=2)"
+)
+PLANTED = "/formgrader/manage_students/z%22;window.__h7=1;%22"  # D-H7, as a relative link
+LINKS = (
+    f"[my sources](javascript:window.__x=1) and [my notes]({WRITE_FILE_JS}) and [again][ref] "
+    f"and [a planted address]({PLANTED}) and [a safe source](https://example.org/allyship) "
+    "![a beacon](https://tracker.example/p.png) ![a local one](http://127.0.0.1:9/beacon.png)"
+    "\n\n[ref]: JaVaScRiPt:window.__x=3\n\n"
+)
+#: What the grader sees instead of the first link: its words and its address, as text.
+SHOWN_LINK = "my sources (javascript:window.__x=1)"
+#: D-C1 (exchange folder name) and D-H6 (roster id): ids that are JavaScript in formgrader.
+EXCHANGE_XSS_ID = 'x";window.__pwned_ex=1;"'
+ROSTER_XSS_ID = 'q";window.__pwned_id=1;"'
+FLAGS = ("__pwned", "__pwned_ex", "__pwned_id", "__x", "__h7")
 
 
 def grades_rows(course: Path) -> dict[str, dict[str, str]]:
@@ -64,16 +94,25 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """Three students, graded once: one whose first reflection carries a ``<script>`` (under a
-    plain name), and one whose roster name first carried markup (refused at import), then a name
-    that only shows right when escaped (with plain answers)."""
+    """Three students, graded once: one whose first reflection carries a ``<script>`` and whose
+    second starts with hostile links and images (under a plain name), and one whose roster name
+    first carried markup (refused at import, with a row whose id is JavaScript), then a name
+    that only shows right when escaped (with plain answers). Then a submission planted in the
+    exchange under an id that is JavaScript, and a run of ``allyship grade`` that collects it."""
     course = copy_course(tmp_path_factory.mktemp("formgrader") / "course")
+    exchange = course.parent / "exchange"
+    (exchange / "allyship" / "inbound").mkdir(parents=True)
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as fh:  # before grading
+        fh.write(f"\nc.Exchange.root = {str(exchange)!r}\nc.ExchangeCollect.check_owner = False\n")
     everyone = {s.roster.id: s for s in demo_class(course, ASSIGNMENT, 7)}
     students = [everyone["nguyen"], everyone["hostile"], everyone["s006"]]
     assert [s.kind for s in students] == ["complete", "hostile", "complete"]
     students[1].roster = replace(students[1].roster, first_name="Hana")
+    second = list(students[1].texts)[1]
+    students[1].texts[second] = LINKS + students[1].texts[second]
     students[2].roster = replace(students[2].roster, first_name=HOSTILE_NAME)
-    write_roster(course / "roster.csv", students)
+    quote_id = DemoStudent(replace(students[0].roster, id=ROSTER_XSS_ID, lms_id="301"), "complete")
+    write_roster(course / "roster.csv", [*students, quote_id])
     refused = allyship(course, "roster", "import", str(course / "roster.csv"))
     students[2].roster = replace(students[2].roster, first_name=TRICKY_NAME)  # the fixed roster
     write_roster(course / "roster.csv", students)
@@ -83,8 +122,23 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     canvas_archive(archive, course, ASSIGNMENT, students, DUE)
     first = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
     assert first.returncode == 0, first.stdout + first.stderr
+
+    # D-C1: the inbound folder is writable by every student; its name becomes the student id.
+    stamp = datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    planted = exchange / "allyship" / "inbound" / f"{EXCHANGE_XSS_ID}+{ASSIGNMENT}+{stamp}+r1"
+    planted.mkdir()
+    (planted / "timestamp.txt").write_text(stamp)
+    (planted / "submission_secret.txt").write_text("secret")
+    (planted / f"{ASSIGNMENT}.ipynb").write_bytes(notebook_bytes(course, ASSIGNMENT, students[2]))
+    collected = allyship(course, "grade", ASSIGNMENT)
     prompts = load_prompts(ASSIGNMENT, course)
-    return SimpleNamespace(course=course, students=students, prompts=prompts, refused=refused)
+    return SimpleNamespace(
+        course=course,
+        students=students,
+        prompts=prompts,
+        refused=refused,
+        collected=collected,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +227,34 @@ def open_submission(page, start_url: str, student_id: str) -> None:
     page.wait_for_url("**/formgrader/submissions/**")
 
 
+def raised_flags(page) -> list[str]:
+    """The flags a student's script would have set in this page's window."""
+    return page.evaluate("(names) => names.filter((name) => name in window)", list(FLAGS))
+
+
+def click_words(page, words: str) -> None:
+    """Click in the middle of ``words`` where they appear in the page, as a grader would."""
+    point = page.evaluate(
+        """(words) => {
+            const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                const at = node.data.indexOf(words);
+                if (at < 0) continue;
+                node.parentElement.scrollIntoView({block: "center"});
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + words.length);
+                const box = range.getBoundingClientRect();
+                return {x: box.x + box.width / 2, y: box.y + box.height / 2};
+            }
+            return null;
+        }""",
+        words,
+    )
+    assert point is not None, f"{words!r} is not on the page"
+    page.mouse.click(point["x"], point["y"])
+
+
 def wait_for_grades(page) -> None:
     """The page has fetched the grades and comments and bound them to the inputs."""
     page.wait_for_function(
@@ -257,7 +339,7 @@ def test_a_roster_name_with_markup_is_refused_and_names_let_in_do_not_run(
         "roster.csv: line 4: the name contains < or >, which formgrader would show as HTML; "
         "fix it in the roster"
     ) in refused.stderr
-    assert "roster.csv: 2 added, 0 updated, 1 skipped" in refused.stdout
+    assert "roster.csv: 2 added, 0 updated, 2 skipped" in refused.stdout  # and line 5 (D-H6)
     config = load_course_config(graded.course)
     with Gradebook(config.CourseDirectory.db_url, "allyship") as gb:
         names = {s.id: f"{s.first_name} {s.last_name}" for s in gb.students}
@@ -269,4 +351,122 @@ def test_a_roster_name_with_markup_is_refused_and_names_let_in_do_not_run(
         wait_for_grades(page)
         assert page.locator(".breadcrumb img, .breadcrumb script").count() == 0
         assert page.evaluate("() => window.__pwned") is None
+    assert page.dialogs == []
+
+
+def _inert_answer_checks(page: Any, requests: list[str]) -> None:
+    """The hostile links are text, the safe one a link that opens elsewhere, and no image."""
+    answer = page.locator(".allyship-answer", has_text=SHOWN_LINK)
+    assert answer.count() == 1
+    text = answer.inner_text()
+    for shown in (
+        SHOWN_LINK,
+        "my notes (javascript:fetch('/api/contents/pwned-by-link.txt'",
+        "again (JaVaScRiPt:window.__x=3)",
+        'a planted address (/formgrader/manage_students/z";window.__h7=1;")',
+        "[image: a beacon] (https://tracker.example/p.png)",
+        "[image: a local one] (http://127.0.0.1:9/beacon.png)",
+    ):
+        assert shown in text
+    links = answer.locator("a")
+    assert links.count() == 1
+    assert links.get_attribute("href") == "https://example.org/allyship"
+    assert links.get_attribute("target") == "_blank"
+    assert page.locator("a[href*='script:' i], a[href^='data:' i], img").count() == 0
+    for words in ("my sources", "my notes", "again", "a planted address"):
+        click_words(page, words)
+    page.wait_for_timeout(300)  # time for anything a click started
+    assert raised_flags(page) == []
+    assert [u for u in requests if "tracker.example" in u or "beacon" in u] == []
+    assert page.dialogs == []
+
+
+def test_links_in_an_answer_are_inert_and_its_images_never_load_in_formgrader(
+    graded: SimpleNamespace, formgrader: str, page: Any
+) -> None:
+    """D-H5 and D-L7 in formgrader, where a live link would act with the grader's session."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_submission(page, formgrader, "hostile")
+    wait_for_grades(page)
+    _inert_answer_checks(page, requests)
+    assert "/formgrader/submissions/" in page.url  # no click took the grader anywhere
+    written = graded.course / "pwned-by-link.txt"
+    assert not written.exists()
+
+    # The link's script is real: run by hand in this page, it writes the file into the course.
+    page.evaluate("() => " + WRITE_FILE_JS.removeprefix("javascript:"))
+    page.wait_for_function("() => window.__x === 2")
+    assert written.read_text() == "pwned"
+    written.unlink()
+
+
+def test_links_and_images_in_the_feedback_are_text(graded: SimpleNamespace, page: Any) -> None:
+    """D-H5 and D-L7 in the feedback the student (and the instructor) opens."""
+    feedback = graded.course / "feedback" / "hostile" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    source = feedback.read_text(encoding="utf-8")
+    hrefs = re.findall(r"<a\b[^>]*?\shref=\"([^\"]*)\"", source)
+    assert [h for h in hrefs if not h.startswith("#")] == ["https://example.org/allyship"]
+    assert "<img" not in source.lower()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(feedback.as_uri(), wait_until="load")
+    _inert_answer_checks(page, requests)
+
+
+def test_a_formgrader_address_carrying_script_is_refused(
+    graded: SimpleNamespace, formgrader: str, page: Any
+) -> None:
+    """D-H7: nbgrader 0.9.6 writes the ids of these addresses into an inline script."""
+    base, query = formgrader.split("/formgrader?")
+    script = "z%22;window.__h7=1;%22"
+    for path in (
+        PLANTED,
+        f"/formgrader/manage_students/hostile/{script}",
+        f"/formgrader/manage_submissions/{script}",
+        f"/formgrader/gradebook/{script}",
+        f"/formgrader/gradebook/{ASSIGNMENT}/{script}",
+        f"/formgrader/manage_students/{script.replace('%22', '%2522')}/",  # encoded twice
+    ):
+        response = page.goto(f"{base}{path}?{query}")
+        assert raised_flags(page) == [], path
+        assert response is not None and response.status == 400, path
+        assert "This formgrader address was refused" in page.inner_text("body")
+    assert page.dialogs == []
+    response = page.goto(f"{base}/formgrader/manage_students/hostile?{query}")  # a plain one
+    assert response is not None and response.status == 200
+    page.wait_for_function("() => window.models && models.loaded")
+    assert page.locator("td", has_text=ASSIGNMENT).count() >= 1
+
+
+def test_an_id_carrying_script_never_becomes_a_formgrader_student(
+    graded: SimpleNamespace, formgrader: str, page: Any
+) -> None:
+    """D-C1 (an exchange folder named by a student) and D-H6 (a roster row), seen in formgrader."""
+    collected = graded.collected
+    assert collected.returncode in (0, 1), collected.stdout + collected.stderr
+    assert "Traceback" not in collected.stderr
+    expected = {s.roster.id for s in graded.students}
+    config = load_course_config(graded.course)
+    with Gradebook(config.CourseDirectory.db_url, "allyship") as gb:
+        assert {s.id for s in gb.students} == expected
+    assert not (graded.course / "submitted" / EXCHANGE_XSS_ID).exists()
+
+    base, query = formgrader.split("/formgrader?")
+    page.goto(f"{base}/formgrader/manage_students?{query}")
+    page.wait_for_function("() => window.models && models.loaded")
+    shown = set(page.locator("#main-table td.id").all_inner_texts())
+    assert shown == expected
+    pages = page.locator("#main-table td.name a")
+    hrefs = [pages.nth(i).get_attribute("href") for i in range(pages.count())]
+    assert len(hrefs) == len(expected)
+    for href in hrefs:  # every student's page, as a grader opens it
+        response = page.goto(f"{base}{href}?{query}")
+        assert response is not None and response.status == 200, href
+        page.wait_for_function("() => window.models && models.loaded")
+        assert raised_flags(page) == []
+    for sid in (EXCHANGE_XSS_ID, ROSTER_XSS_ID):  # had one got in, its page would not open
+        response = page.goto(f"{base}/formgrader/manage_students/{quote(sid)}?{query}")
+        assert raised_flags(page) == []
+        assert response is not None and response.status == 400
     assert page.dialogs == []

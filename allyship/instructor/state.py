@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from allyship.instructor.paths import CoursePaths
 
 #: Bump when the way feedback is rendered changes, so existing feedback is regenerated.
-FEEDBACK_FORMAT = "escaped-student-html-3"
+FEEDBACK_FORMAT = "inert-student-markdown-4"
 
 
 @dataclass
