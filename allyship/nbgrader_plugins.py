@@ -15,7 +15,6 @@ import html
 import logging
 import re
 import urllib.parse
-from dataclasses import replace
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,6 +34,8 @@ from traitlets.config import Application
 
 from allyship.check import (
     ANSWERS_KEY,
+    adopted_index,
+    adopted_verdict,
     answers_metadata,
     find_answer,
     grade_id,
@@ -50,12 +51,8 @@ from allyship.course import (
 
 #: Set by the sanitize pass on an answer cell it had to add back; read by the grading pass.
 RESTORED_KEY = "restored"
-#: Set on a cell taken as the answer because it follows the prompt, though its id was changed.
+#: Set on a cell taken as the answer because it follows its prompt, though its id was changed.
 ADOPTED_KEY = "adopted"
-ADOPTED_REASON = (
-    "Your answer cell's settings had been changed (its id or its nbgrader metadata), so it "
-    "was found by its place after the prompt; your instructor will check it."
-)
 
 
 # --------------------------------------------------------------------------- trusted settings
@@ -192,17 +189,15 @@ class RepairAnswerCells(NbGraderPreprocessor):
         src = next(cell for cell in src_cells if grade_id(cell) == prompt.grade_id)
         at = src_cells.index(src)
         prompt_id = grade_id(src_cells[at - 1]) if at else None
-        where = [i for i, cell in enumerate(cells) if prompt_id and grade_id(cell) == prompt_id]
-        if not where or where[0] + 1 >= len(cells):
-            return False
-        cell = cells[where[0] + 1]
-        if cell.cell_type != "markdown" or grade_id(cell):
+        known = frozenset(gid for cell in src_cells if (gid := grade_id(cell)))
+        index = adopted_index(cells, prompt_id, known)
+        if index is None:
             return False
         self.log.warning(
             "Answer cell %s had lost its id: taking the cell after its prompt", prompt.grade_id
         )
-        cell.metadata["nbgrader"] = from_dict(copy.deepcopy(src["metadata"]["nbgrader"]))
-        cell.metadata[METADATA_KEY] = from_dict({ADOPTED_KEY: True})
+        cells[index].metadata["nbgrader"] = from_dict(copy.deepcopy(src["metadata"]["nbgrader"]))
+        cells[index].metadata[METADATA_KEY] = from_dict({ADOPTED_KEY: True})
         return True
 
     def _add_back(
@@ -287,7 +282,7 @@ class ReflectionAutoGrades(SaveAutoGrades):
             answer = None if ours.get(RESTORED_KEY) else find_answer([cell], prompt)
             verdict = judge(answer, prompt, number)
             if ours.get(ADOPTED_KEY):
-                verdict = replace(verdict, reasons=(*verdict.reasons, ADOPTED_REASON))
+                verdict = adopted_verdict(verdict)
             self._verdicts[gid] = (verdict, prompt, bool(ours.get(ADOPTED_KEY)))
         return self._verdicts[gid]
 
