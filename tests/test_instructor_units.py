@@ -408,7 +408,7 @@ class TestInspectOne:
         assert found.ready == {"alice"}
         assert found.problems == []
         [note] = found.notes["alice"]
-        assert note.startswith("Untitled.ipynb ignored: its grading information")
+        assert note.startswith("Untitled.ipynb ignored: not this assignment's notebook")
         assert (folder / "introspection.ipynb").read_bytes() == answered
 
     def test_a_broken_notebook_beside_a_valid_copy_is_replaced_by_the_copy(

@@ -154,7 +154,7 @@ def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]
         if ids & other_ids:
             return None, f"this is the {other!r} notebook, not {shape.assignment!r}"
     expected = ", ".join(f"{name}.ipynb" for name in shape.notebooks)
-    if not ids:
+    if not ids and any(name in stem for name in shape.notebooks):  # named as ours, ids gone
         return None, (
             f"its grading information (the nbgrader cell metadata) was removed, so its "
             f"answers cannot be found; copy the answers into a fresh {expected} and submit that"
