@@ -101,7 +101,9 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     alice.texts[first_id] = alice.texts[first_id] + f" {MARKER}"
     for student in honest:
         submit(env, student)
-    roster_extra = ["mallory", "eve", "frank", "gina", "henry", "ivan", "judy", "kate", "mike"]
+    roster_extra = [
+        *("mallory", "eve", "frank", "gina", "henry", "ivan", "judy", "kate", "mike", "nora")
+    ]
     everyone = {s.roster.id: s for s in honest}
     template = people[6]
     from dataclasses import replace
@@ -149,6 +151,11 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         '{"cells": [], "x": ' + "[" * 100000 + "]" * 100000 + "}"
     )
     (plant(env, "mike", now) / f"{ASSIGNMENT}.ipynb").mkdir()
+    # D-M2, by hand: a folder copied into submitted/ without nbgrader (no submission secret)
+    nora = env.course / "submitted" / "nora" / ASSIGNMENT
+    nora.mkdir(parents=True)
+    (nora / f"{ASSIGNMENT}.ipynb").write_bytes(good)
+    (nora / "timestamp.txt").write_text(now.strftime(STAMP))
     # D-L15: bob's honest resubmission whose timestamp.txt was edited to a day earlier
     late = submit(env, bob)
     (late / "timestamp.txt").write_text((now - timedelta(days=1)).strftime(STAMP))
@@ -235,6 +242,11 @@ def test_a_folder_without_a_submission_secret_does_not_stop_feedback(
     assert "failed: ivan:" in attacked.second.stderr
     assert "no submission_secret.txt" in attacked.second.stderr
     assert "feedback: released through the exchange" in attacked.second.stdout
+    # one put into submitted/ by hand is graded; only its feedback is held back, by name
+    assert attacked.grades["nora"]["status"] == "graded"
+    assert (
+        "warning: feedback for nora not released: its submission has no submission_secret.txt"
+    ) in attacked.second.stderr
 
 
 def test_an_extra_notebook_does_not_fail_the_real_one(attacked: SimpleNamespace) -> None:
