@@ -759,3 +759,13 @@ def test_repeats_added_to_another_language_count_only_once() -> None:
     assert roots(chinese + "我" * 200).credit == 1.0
     last = chinese[chinese.index("这件事") :]
     assert roots(chinese + last + last).checks == ("other_language",)
+
+
+def test_stray_reading_matches_never_make_a_copied_run() -> None:
+    """The reading is a Bloom filter: two stray "maybe" shingles four words apart once covered
+    nine words of a genuine answer and zeroed it. A copied run is consecutive shingles only."""
+    from allyship.reflection.rules import _chained
+
+    assert _chained([3, 7, 10, 11, 12, 13, 20, 24], 4) == [10, 11, 12, 13]
+    assert _chained([56, 60], 4) == []
+    assert _chained([], 4) == []

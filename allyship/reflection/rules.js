@@ -254,6 +254,21 @@ function asInt(value) {
 
 const inRanges = (cp, ranges) => ranges.some(([a, b]) => cp >= a && cp <= b);
 
+/** Only the starts in `length` or more consecutive starts (the reading is a Bloom filter: two
+ * stray "maybe"s a few words apart must not look like a copied run). Twin of `_chained`. */
+function chained(starts, length) {
+  const keep = [];
+  let chain = [];
+  for (const s of [...starts, null]) {
+    if (chain.length && (s === null || s !== chain[chain.length - 1] + 1)) {
+      if (chain.length >= length) keep.push(...chain);
+      chain = [];
+    }
+    if (s !== null) chain.push(s);
+  }
+  return keep;
+}
+
 function runs(n, starts, size, minRun) {
   const marks = new Array(n).fill(false);
   for (const s of starts) for (let j = s; j < Math.min(n, s + size); j++) marks[j] = true;
@@ -818,7 +833,8 @@ class Judge {
     shingleHashes(canon, shingle).forEach((h, i) => {
       if (inReading(this.filters, h)) readingHits.push(i);
     });
-    const reading = runs(n, readingHits, shingle, Math.trunc(t.reading_min_run));
+    const minRun = Math.trunc(t.reading_min_run);
+    const reading = runs(n, chained(readingHits, minRun - shingle + 1), shingle, minRun);
     const repeats = this.repeats();
     let covered = 0;
     let verbatim = 0;

@@ -528,7 +528,9 @@ class _Judge:
         shingle = int(t["reading_shingle"])
         hashes = shingle_hashes(canon, shingle)
         reading_hits = [i for i, h in enumerate(hashes) if h in self.reading]
-        reading = _runs(n, reading_hits, shingle, int(t["reading_min_run"]))
+        min_run = int(t["reading_min_run"])
+        reading_hits = _chained(reading_hits, min_run - shingle + 1)
+        reading = _runs(n, reading_hits, shingle, min_run)
         repeats = self.repeats()
         covered = sum(1 for i in range(n) if prompt[i] or reading[i] or repeats[i])
         verbatim = sum(1 for i in range(n) if verbatim_prompt[i] or reading[i] or repeats[i])
@@ -700,6 +702,24 @@ def _spans(weights: list[int], need: int) -> Iterator[tuple[int, int]]:
             return
         yield start, end
         total -= weights[start]
+
+
+def _chained(starts: list[int], length: int) -> list[int]:
+    """Only the starts that belong to ``length`` or more consecutive starts.
+
+    The reading is a Bloom filter: about 1 lookup in 270 says "maybe" for words the reading
+    never had, and two such strays a few words apart would look like a copied run and zero a
+    genuine answer. A real copy of ``k`` words matches ``k - size + 1`` shingles in a row.
+    """
+    keep, chain = [], []
+    for s in [*starts, None]:
+        if chain and (s is None or s != chain[-1] + 1):
+            if len(chain) >= length:
+                keep.extend(chain)
+            chain = []
+        if s is not None:
+            chain.append(s)
+    return keep
 
 
 def _runs(n: int, starts: list[int], size: int, min_run: int) -> list[bool]:
