@@ -26,6 +26,15 @@ PILLARS: dict[str, str] = {
 #: Our metadata namespace in a cell (nbgrader's own namespace forbids extra keys).
 METADATA_KEY = "allyship"
 
+#: The no-disclosure path, closing every prompt that asks about the learner's own life (written
+#: once here and in those prompt cells of ``source/``; a test keeps them equal). It is shown
+#: with the prompt everywhere, but it is not what the prompt asks about, so the rules never
+#: read it as the prompt's topic.
+ALTERNATIVE = (
+    "Rather not write about your own life? Describe a situation you can imagine, or one of "
+    "this chapter's scenarios, instead: it earns the same credit."
+)
+
 
 class CourseError(AllyshipError):
     """A course file is missing or malformed; the message names the file."""
@@ -50,9 +59,14 @@ class Prompt:
     def release_text(self) -> str:
         return str(self.settings.get("release_text", ""))
 
+    @property
+    def offers_alternative(self) -> bool:
+        return ALTERNATIVE in self.text
+
     def rule_settings(self) -> dict[str, Any]:
         """What the reflection rules need: the cell's settings plus the prompt's own words."""
-        return {**self.settings, "prompt": f"{self.title}\n{self.text}".strip()}
+        asked = self.text.replace(ALTERNATIVE, "").strip()
+        return {**self.settings, "prompt": f"{self.title}\n{asked}".strip()}
 
 
 def find_course_root(start: Path | str | None = None) -> Path:

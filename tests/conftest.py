@@ -31,6 +31,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 COURSE_FILES = ("nbgrader_config.py", "source", "assignments")
+#: Polite refusals to share, of our own writing: the rules and the journal treat them alike.
+DECLINES = [
+    "I would rather not write about this. It is personal.",
+    "Honestly I'm not comfortable sharing something like that in a graded notebook, sorry.",
+    "I prefer not to answer this one.",
+    "This is too personal for me to put in writing right now.",
+    "Can I skip this? I don't want to share it.",
+]
 
 
 @pytest.fixture(scope="session")

@@ -384,3 +384,19 @@ def test_a_renamed_answer_id_is_graded_from_its_place_and_flagged(generated: Pat
     for number, prompt in enumerate(prompts, 1):
         want = judge(GENUINE[prompt.grade_id], prompt, number)
         assert flips[prompt.grade_id]["auto_score"] == want.credit * prompt.points
+
+
+def test_a_polite_decline_reaches_the_grader_instead_of_a_silent_zero(generated: Path) -> None:
+    """No credit for a refusal to share, but formgrader lists it as needing a look, and the
+    student's comment points to the imagined-situation path that earns the same credit."""
+    from conftest import DECLINES
+
+    answers = dict(GENUINE, introspection_growth=DECLINES[0])
+    submit(generated, "decliner", answered(released(generated), answers))
+    nbgrader(generated, "autograde", ASSIGNMENT, "--force")
+    growth = grades(generated, "decliner")["introspection_growth"]
+    assert growth["auto_score"] == 0 and growth["needs_manual_grade"] is True
+    assert "imagined situation" in growth["auto_comment"]
+    assert growth["auto_comment"] == expected_comment(
+        DECLINES[0], "introspection_growth", generated
+    )

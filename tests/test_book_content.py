@@ -373,3 +373,38 @@ def test_documented_allyship_commands_exist() -> None:
             parser.parse_args(argv)
         except SystemExit as err:  # argparse exits on an unknown command or option
             pytest.fail(f"{page}: `allyship {' '.join(argv)}` is not a valid command ({err})")
+
+
+def life_prompts() -> list:
+    """Prompts that ask about the learner's own life: each must offer a no-disclosure path."""
+    return [p for a in PILLARS for p in load_prompts(a, REPO) if p.offers_alternative]
+
+
+def test_every_prompt_about_the_learners_life_offers_a_path_without_disclosure() -> None:
+    """In source/ and in the student notebooks: an imagined situation earns the same credit."""
+    from allyship.course import ALTERNATIVE
+
+    for assignment in PILLARS:
+        for prompt in load_prompts(assignment, REPO):
+            asks_for_a_story = re.search(r"\b(recall|describe|think of)\b", prompt.text, re.I)
+            assert prompt.offers_alternative or "imagine" in prompt.text or not asks_for_a_story, (
+                prompt.grade_id
+            )
+        released = (REPO / "assignments" / assignment / f"{assignment}.ipynb").read_text("utf-8")
+        wanted = sum(p.assignment == assignment for p in life_prompts())
+        assert json.loads(released) and released.count(json.dumps(ALTERNATIVE)[1:-1]) == wanted
+    assert len(life_prompts()) >= 5
+
+
+@pytest.mark.slow
+def test_the_book_and_its_journal_show_the_path_without_disclosure(built_book: Path) -> None:
+    from allyship.course import ALTERNATIVE
+    from allyship.widgets.journal import prompt_state
+
+    for assignment in PILLARS:
+        text = article_text(built_page(built_book, assignment))
+        wanted = sum(p.assignment == assignment for p in life_prompts())
+        assert text.count(normalize(ALTERNATIVE)) >= wanted, assignment
+    for prompt in life_prompts():
+        assert ALTERNATIVE in prompt_state(prompt)["text"]
+        assert ALTERNATIVE not in prompt.rule_settings()["prompt"]  # not the prompt's topic

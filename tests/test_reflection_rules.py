@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import DECLINES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -769,3 +770,29 @@ def test_stray_reading_matches_never_make_a_copied_run() -> None:
     assert _chained([3, 7, 10, 11, 12, 13, 20, 24], 4) == [10, 11, 12, 13]
     assert _chained([56, 60], 4) == []
     assert _chained([], 4) == []
+
+
+def test_a_polite_decline_goes_to_the_instructor_with_a_kind_way_forward() -> None:
+    """No one has to disclose: a short refusal is not credited, but it is never a silent zero
+    either: it is sent for review, and the reason points to the imagined-situation path."""
+    for grade_id in ("introspection_growth", "accountability_close", "listening_heard"):
+        settings = PROMPTS[grade_id].rule_settings()
+        for text in DECLINES:
+            verdict = evaluate(text, settings)
+            assert (verdict.status, verdict.checks) == ("incomplete", ("decline",)), text
+            assert verdict.credit == 0.0 and verdict.needs_review, text
+            assert "imagined situation" in verdict.reasons[0]
+            assert "instructor will see it" in verdict.reasons[0]
+
+
+def test_a_long_answer_that_says_it_would_rather_not_is_judged_as_an_answer() -> None:
+    text = (
+        "I'd rather not name him, but my uncle made a joke about our neighbours at a family "
+        "dinner last spring, something about how they would never be able to run a business "
+        "here. Everyone laughed and I laughed too, because I did not want to be the one who "
+        "ruined the evening. Later my cousin told me the neighbours' daughter had heard it "
+        "through the open window. My silence said I cared more about a calm table than about "
+        "the family next door, and I called her the next day to apologise."
+    )
+    verdict = evaluate(text, PROMPTS["accountability_close"].rule_settings())
+    assert "decline" not in verdict.checks and verdict.credit == 1.0

@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import DECLINES
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from test_reflection_rules import GENUINE_SCRIPTS, REPEATED
@@ -210,3 +211,11 @@ texts = st.lists(
 def test_random_text_gets_the_same_verdict_in_js(batch: list[str]) -> None:
     cases = [(text, PROMPTS["accountability_close"]) for text in batch]
     assert_parity(cases, [repr(t[:30]) for t in batch])
+
+
+def test_a_decline_gets_the_same_verdict_in_js() -> None:
+    """The journal tells a learner who declines the same kind way forward as the grader."""
+    settings = PROMPTS["introspection_growth"]
+    cases = [(text, settings) for text in DECLINES]
+    assert all(v["checks"] == ["decline"] for v in run_js(cases))
+    assert_parity(cases, [t[:30] for t in DECLINES])

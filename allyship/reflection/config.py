@@ -45,6 +45,8 @@ class Rules:
         #: agreeing with or praising the reading ("I agree", "the author is right")
         self.agreement_words = frozenset(data["agreement_words"])
         self.agreement_phrases = [tuple(p.split()) for p in data["agreement_phrases"]]
+        #: a polite refusal to share ("I'd rather not"): to the instructor, never a silent zero
+        self.decline_phrases = [tuple(p.split()) for p in data["decline_phrases"]]
         self.english_suffixes = tuple(data["english_suffixes"])
         self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]

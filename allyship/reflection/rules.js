@@ -210,6 +210,7 @@ function prepare(cfg) {
     abstractPhrases: cfg.abstract_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     agreementWords: set(cfg.agreement_words),
     agreementPhrases: cfg.agreement_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
+    declinePhrases: cfg.decline_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     englishSuffixes: cfg.english_suffixes,
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
@@ -344,11 +345,18 @@ class Judge {
       // The starting text is the course's words, not the student's: nothing written.
       return { ...this.result("incomplete", ["release_text"], 0), words: 0 };
     }
+    if (this.declines()) return this.result("incomplete", ["decline"], 0);
     const [latin, other, effective] = this.scripts();
     if (other > latin * (1 / this.t.other_script_share - 1) && other > 0) {
       return this.otherLanguage(effective, this.ownEffective(), "other_language");
     }
     return this.latinText();
+  }
+
+  /** A short, polite refusal to share (twin of `_declines`). */
+  declines() {
+    if (this.n > Math.trunc(this.t.decline_max_words)) return false;
+    return phraseStarts(this.words, this.r.declinePhrases).some(Boolean);
   }
 
   otherLanguage(effective, own, code) {

@@ -46,7 +46,9 @@ class Verdict:
 
     @property
     def needs_review(self) -> bool:
-        return self.status == "flagged"
+        """Sent to the instructor: a credited answer the rules were unsure of, or a decline
+        (no credit, but never a silent zero: the learner may need someone to talk to)."""
+        return self.status == "flagged" or "decline" in self.checks
 
 
 def evaluate(
@@ -117,10 +119,18 @@ class _Judge:
         if release and self.words == release:
             # The starting text is the course's words, not the student's: nothing written.
             return replace(self._result("incomplete", ["release_text"], 0), words=0)
+        if self._declines():
+            return self._result("incomplete", ["decline"], 0)
         latin, other, effective = self._scripts()
         if other > latin * (1 / self.t["other_script_share"] - 1) and other > 0:
             return self._other_language(effective, self._own_effective(), "other_language")
         return self._latin_text()
+
+    def _declines(self) -> bool:
+        """A short, polite refusal to share: nobody has to disclose, and the instructor hears."""
+        if self.n > int(self.t["decline_max_words"]):
+            return False
+        return any(_phrase_starts(self.words, self.r.decline_phrases))
 
     def _other_language(self, effective: int, own: int, code: str) -> Verdict:
         """Another language is never a zero: credit and flag, unless clearly too short, with
