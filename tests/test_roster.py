@@ -332,3 +332,12 @@ def test_lms_clashes_follow_a_refusal_through() -> None:
     swap = [RosterStudent("ada", lms_id="2"), RosterStudent("bo", lms_id="1")]
     assert lms_clashes(swap, known) == {}
     assert lms_clashes([RosterStudent("ada", lms_id="")], known) == {}
+
+
+def test_ids_that_differ_only_in_case_are_one_student(course: Path) -> None:
+    """'Ada' and 'ada' would be one folder on a case-insensitive file system."""
+    roster = course / "roster.csv"
+    roster.write_text("id,first_name,last_name\nada,Ada,Obi\nAda,Ada,Okafor\n", encoding="utf-8")
+    result = allyship(course, "roster", "import", str(roster))
+    assert result.returncode == 1
+    assert "line 3: id 'Ada' appears twice (the first row, line 2, was kept)" in result.stderr

@@ -144,7 +144,7 @@ def read_roster(path: Path) -> RosterFile:
         raise RosterError(f"{path}: empty file")
     names = _column_names(records[0][1], path)
     result = RosterFile()
-    seen: dict[str, int] = {}  # id -> line
+    seen: dict[str, int] = {}  # id, case folded -> line
     lms_seen: dict[str, tuple[str, int]] = {}  # lms_id -> (id, line)
     for line, row in records[1:]:
         if not any(cell.strip() for cell in row):
@@ -155,7 +155,7 @@ def read_roster(path: Path) -> RosterFile:
             result.problems.append(f"{path}: line {line}: {problem}")
             continue
         student = RosterStudent(**{k: values.get(k, "") for k in COLUMNS})
-        seen[student.id] = line
+        seen[student.id.casefold()] = line
         if student.lms_id:
             lms_seen[student.lms_id] = (student.id, line)
         result.lines[student.id] = line
@@ -286,8 +286,9 @@ def _row_problem(
     problem = markup_problem({k: values.get(k, "") for k in COLUMNS})
     if problem:
         return f"{problem}; fix it in the roster"
-    if student_id in seen:
-        return f"id {student_id!r} appears twice (the first row, line {seen[student_id]}, was kept)"
+    if student_id.casefold() in seen:  # "Ada" and "ada" are one folder on macOS and Windows
+        first = seen[student_id.casefold()]
+        return f"id {student_id!r} appears twice (the first row, line {first}, was kept)"
     email = values.get("email", "")
     if email and "@" not in email:
         return f"email {email!r} of {student_id!r} has no '@'"
