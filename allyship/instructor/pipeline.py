@@ -88,6 +88,7 @@ def open_run(
         include_text=include_text,
         stream=stream,
         use_exchange=archive is None and bool(api.exchange_is_functional),
+        from_archive=archive is not None,
         set_aside_before=frozenset(state.set_aside),
     )
     for student in load_roster(config):  # stored before import refused them, or by hand

@@ -34,6 +34,7 @@ class GradeRun:
     include_text: bool = False
     stream: TextIO | None = None
     use_exchange: bool = False
+    from_archive: bool = False  # submissions came from an LMS archive (--zip)
     set_aside_before: frozenset[str] = frozenset()  # problems reported by earlier runs
     # --- what it found
     intake: Intake = field(default_factory=Intake)
@@ -84,6 +85,8 @@ class GradeRun:
 
     def feedback_line(self) -> str:
         if self.feedback_released is None:
+            if self.from_archive:
+                return "feedback: generated in feedback/ (from an LMS archive: share it there)"
             if not self.use_exchange:
                 return "feedback: generated in feedback/ (no exchange: not released)"
             return "feedback: nothing new to release"
