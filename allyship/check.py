@@ -1,10 +1,8 @@
-"""Turn the answer cells of a notebook into verdicts: one implementation for grader and student.
+"""The student's self-check: what the grader will say about a notebook, before it is submitted.
 
-The nbgrader plugins (``allyship.nbgrader_plugins``) and ``allyship check`` both call
-:func:`find_answer` to read a prompt's answer out of a notebook's cells and :func:`judge` to turn
-it into a :class:`~allyship.reflection.Verdict`, so the self-check says exactly what the grader
-will say, provided both judge with the same prompts. The grader reads them from the instructor's
-``source/`` notebook and identifies a submission by the ``grade_id``s of its answer cells, never by
+Cells become verdicts through :mod:`allyship.answers`, the funnel the grader uses too, so the
+self-check says exactly what the grader will say, provided both judge with the same prompts.
+The grader reads them from the instructor's ``source/`` notebook and identifies a submission by the ``grade_id``s of its answer cells, never by
 its name or by the metadata a student can edit. The self-check does the same when it finds the
 course (at or above the notebook, or ``--course``). A learner with only the downloaded notebook has
 no ``source/``: the notebook's own record (written at release under ``metadata.allyship``) is then
@@ -20,10 +18,23 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from allyship.answers import (  # noqa: F401 (re-exported: released notebooks import from here)
+    ADOPTED_REASON,
+    ANSWERS_KEY,
+    ItemResult,
+    adopted_index,
+    adopted_verdict,
+    answers_metadata,
+    check_cells,
+    deleted_verdict,
+    find_answer,
+    grade_id,
+    judge,
+)
 from allyship.course import (
     METADATA_KEY,
     CourseError,
@@ -36,24 +47,12 @@ from allyship.course import (
     read_notebook_json,
     source_notebook,
 )
-from allyship.reflection import Verdict, evaluate
-
-#: Notebook-level metadata key (under ``metadata.allyship``) listing the expected answer cells, so
-#: the self-check can tell a deleted answer cell from an assignment without that prompt.
-ANSWERS_KEY = "answers"
 
 #: The largest notebook the check reads (the grader's intake refuses larger files too).
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 
 #: What a student is told to do with a notebook that cannot be checked as it is.
 FRESH_COPY = "copy your answers into a fresh copy of the notebook"
-
-#: Added to the reasons when an answer cell had lost its id and was found by its place after the
-#: prompt (D-L11); the grader flags it for review. ``allyship.nbgrader_plugins`` says the same.
-ADOPTED_REASON = (
-    "Your answer cell's settings had been changed (its id or its nbgrader metadata), so it "
-    "was found by its place after the prompt; your instructor will check it."
-)
 
 #: Said of JSON nested deeper than Python's parser goes (a ``RecursionError``).
 NESTED_TOO_DEEPLY = "not a readable notebook (its JSON is nested too deeply)"
@@ -90,19 +89,6 @@ PACKAGED_PROMPTS, PACKAGED_CELL_IDS = _load_packaged()
 
 
 @dataclass(frozen=True)
-class ItemResult:
-    """The verdict on one prompt of a notebook."""
-
-    number: int
-    prompt: Prompt
-    verdict: Verdict
-
-    @property
-    def score(self) -> float:
-        return self.verdict.credit * self.prompt.points
-
-
-@dataclass(frozen=True)
 class Trusted:
     """The prompts a notebook is judged with, and, for the report, what they were compared with."""
 
@@ -130,90 +116,6 @@ class Checked:
         return all(item.verdict.status != "incomplete" for item in self.results)
 
 
-# ----------------------------------------------------------------------- shared with the grader
-
-
-def grade_id(cell: Mapping[str, Any]) -> str | None:
-    """The nbgrader id of a cell, or None (tolerates the broken metadata students can produce)."""
-    meta = cell.get("metadata", {})
-    nbg = meta.get("nbgrader") if isinstance(meta, Mapping) else None
-    if isinstance(nbg, Mapping) and nbg.get("grade_id"):
-        return str(nbg["grade_id"])
-    return None
-
-
-def deleted_verdict(number: int, prompt: Prompt) -> Verdict:
-    """The verdict when a prompt's answer cell is missing from the notebook (nbgrader#1682)."""
-    title = f" ({prompt.title})" if prompt.title else ""
-    reason = (
-        f"The answer cell for prompt {number}{title} was deleted, so there was nothing to grade. "
-        "Get a fresh copy of the notebook, write your answer in the cell under the prompt, "
-        "and submit again."
-    )
-    return Verdict("incomplete", 0.0, (reason,), 0, ("deleted",))
-
-
-def find_answer(cells: Sequence[Mapping[str, Any]], prompt: Prompt) -> str | None:
-    """The text a student wrote for ``prompt``, or None when its answer cell is gone.
-
-    A copied or split answer cell leaves several cells with the prompt's id: their texts are
-    joined in order, leaving out copies still empty or holding the release text, so no word the
-    student wrote is lost and an untouched copy adds nothing.
-    """
-    texts = [cell_text(cell) for cell in cells if grade_id(cell) == prompt.grade_id]
-    if not texts:
-        return None
-    release = prompt.release_text.strip()
-    written = [text for text in texts if text.strip() and text.strip() != release]
-    if not written:
-        return texts[0]
-    return "\n\n".join(text.strip("\n") for text in written)
-
-
-def judge(answer: str | None, prompt: Prompt, number: int) -> Verdict:
-    """The verdict on one answer (None: the answer cell was deleted)."""
-    if answer is None:
-        return deleted_verdict(number, prompt)
-    return evaluate(answer, prompt.rule_settings())
-
-
-def check_cells(cells: Sequence[Mapping[str, Any]], prompts: Iterable[Prompt]) -> list[ItemResult]:
-    """Judge every prompt against a notebook's cells, numbering prompts from 1."""
-    return [
-        ItemResult(number, prompt, judge(find_answer(cells, prompt), prompt, number))
-        for number, prompt in enumerate(prompts, start=1)
-    ]
-
-
-def adopted_index(
-    cells: Sequence[Mapping[str, Any]], prompt_id: str | None, known_ids: frozenset[str]
-) -> int | None:
-    """Where the grader finds an answer cell whose id was changed or whose metadata was removed.
-
-    The Markdown cell right after the prompt's locked cell, when it carries no id the course
-    knows (the grader strips unknown nbgrader metadata first), as ``RepairAnswerCells`` adopts
-    it: the text is graded and flagged rather than zeroed as deleted (D-L11).
-    """
-    where = [i for i, cell in enumerate(cells) if prompt_id and grade_id(cell) == prompt_id]
-    if not where or where[0] + 1 >= len(cells):
-        return None
-    cell = cells[where[0] + 1]
-    if cell.get("cell_type") != "markdown" or grade_id(cell) in known_ids:
-        return None
-    return where[0] + 1
-
-
-def adopted_verdict(verdict: Verdict) -> Verdict:
-    """The grader's verdict on an adopted answer: its reasons plus why, sent for review."""
-    status = "flagged" if verdict.status == "complete" else verdict.status
-    return replace(
-        verdict,
-        status=status,
-        reasons=(*verdict.reasons, ADOPTED_REASON),
-        checks=(*verdict.checks, "adopted"),
-    )
-
-
 def judge_notebook(cells: Sequence[Mapping[str, Any]], trusted: Trusted) -> list[ItemResult]:
     """:func:`check_cells`, plus the grader's search for an answer cell whose id was changed."""
     results = []
@@ -228,11 +130,6 @@ def judge_notebook(cells: Sequence[Mapping[str, Any]], trusted: Trusted) -> list
             verdict = adopted_verdict(judge(cell_text(cells[at]), prompt, number))
         results.append(ItemResult(number, prompt, verdict))
     return results
-
-
-def answers_metadata(prompts: Iterable[Prompt]) -> list[dict[str, Any]]:
-    """What the release writes at notebook level: the expected answer cells, in order."""
-    return [{"grade_id": p.grade_id, "title": p.title, "points": p.points} for p in prompts]
 
 
 # ----------------------------------------------------------------------- reading the file

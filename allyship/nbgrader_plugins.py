@@ -1,7 +1,7 @@
 """nbgrader preprocessors that plug the reflection rules into the real pipeline.
 
 Thin adapters only: all judgement is in ``allyship.reflection``, reached through
-``allyship.check`` (the same function the student self-check uses). These classes map cells to
+``allyship.answers`` (the same functions the student self-check uses). These classes map cells to
 trusted settings (read from the instructor's ``source/`` notebook, never from a submission, whose
 metadata a student can edit) and verdicts to gradebook entries. ``nbgrader_config.py`` names them
 by dotted path, so formgrader, the CLI and ``NbGraderAPI`` all load them from the installed
@@ -32,7 +32,7 @@ from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
 from traitlets import Bool
 from traitlets.config import Application
 
-from allyship.check import (
+from allyship.answers import (
     ANSWERS_KEY,
     adopted_index,
     adopted_verdict,

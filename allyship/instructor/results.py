@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from allyship.check import find_answer
+from allyship.answers import find_answer
 from allyship.course import Prompt
 from allyship.instructor.roster import RosterStudent
 from allyship.instructor.rows import PromptResult, StudentRow, prompt_status
