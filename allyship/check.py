@@ -2,12 +2,13 @@
 
 Cells become verdicts through :mod:`allyship.answers`, the funnel the grader uses too, so the
 self-check says exactly what the grader will say, provided both judge with the same prompts.
-The grader reads them from the instructor's ``source/`` notebook and identifies a submission by the ``grade_id``s of its answer cells, never by
-its name or by the metadata a student can edit. The self-check does the same when it finds the
-course (at or above the notebook, or ``--course``). A learner with only the downloaded notebook has
-no ``source/``: the notebook's own record (written at release under ``metadata.allyship``) is then
-used only if it matches :data:`PACKAGED_PROMPTS`, this package's fingerprints of the course's
-prompts; otherwise the check refuses to predict a grade. Only ``json`` is used here: no Jupyter.
+The grader reads them from the instructor's ``source/`` notebook and identifies a submission by
+the ``grade_id``s of its answer cells, never by its name or by the metadata a student can edit.
+The self-check does the same when it finds the course (at or above the notebook, or
+``--course``). A learner with only the downloaded notebook has no ``source/``: the notebook's
+own record (written at release under ``metadata.allyship``) is then used only if it matches
+:data:`PACKAGED_PROMPTS`, this package's fingerprints of the course's prompts; otherwise the
+check refuses to predict a grade. Only ``json`` is used here: no Jupyter.
 """
 
 from __future__ import annotations
