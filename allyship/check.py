@@ -37,7 +37,9 @@ from allyship.answers import (  # noqa: F401 (re-exported: released notebooks im
     judge,
 )
 from allyship.course import (
+    MAX_NOTEBOOK_BYTES,
     METADATA_KEY,
+    NESTED_TOO_DEEPLY,
     CourseError,
     Prompt,
     assignments,
@@ -49,14 +51,8 @@ from allyship.course import (
     source_notebook,
 )
 
-#: The largest notebook the check reads (the grader's intake refuses larger files too).
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-
 #: What a student is told to do with a notebook that cannot be checked as it is.
 FRESH_COPY = "copy your answers into a fresh copy of the notebook"
-
-#: Said of JSON nested deeper than Python's parser goes (a ``RecursionError``).
-NESTED_TOO_DEEPLY = "not a readable notebook (its JSON is nested too deeply)"
 
 
 class PackagedPrompt(NamedTuple):

@@ -26,6 +26,11 @@ PILLARS: dict[str, str] = {
 #: Our metadata namespace in a cell (nbgrader's own namespace forbids extra keys).
 METADATA_KEY = "allyship"
 
+#: The largest notebook anything of the course reads from a student (none of ours comes close).
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+#: Said of JSON nested deeper than Python's parser goes (a ``RecursionError``).
+NESTED_TOO_DEEPLY = "not a readable notebook (its JSON is nested too deeply)"
+
 #: The no-disclosure path, closing every prompt that asks about the learner's own life (written
 #: once here and in those prompt cells of ``source/``; a test keeps them equal). It is shown
 #: with the prompt everywhere, but it is not what the prompt asks about, so the rules never
@@ -95,9 +100,7 @@ def read_notebook_json(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as err:
         raise CourseError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from err
     except RecursionError as err:
-        raise CourseError(
-            f"{path}: not a readable notebook (its JSON is nested too deeply)"
-        ) from err
+        raise CourseError(f"{path}: {NESTED_TOO_DEEPLY}") from err
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise CourseError(f"{path}: not a Jupyter notebook (no list of cells)")
     return data

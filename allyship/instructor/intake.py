@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from allyship.course import read_notebook_json
+from allyship.course import MAX_NOTEBOOK_BYTES, NESTED_TOO_DEEPLY, read_notebook_json
 from allyship.errors import GradeError
 from allyship.instructor.identity import id_problem, shown_id
 from allyship.instructor.paths import CoursePaths
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def _parse(text: str) -> tuple[Any, str]:
     except json.JSONDecodeError as err:
         return None, f"not valid JSON (line {err.lineno}: {err.msg}); the file is damaged"
     except RecursionError:
-        return None, "not a readable notebook (its JSON is nested too deeply)"
+        return None, NESTED_TOO_DEEPLY
 
 
 def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]:
@@ -120,8 +118,8 @@ def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]
     suffix = PurePosixPath(filename).suffix.lower()
     if suffix != ".ipynb":
         return None, f"not a notebook ({suffix or 'no extension'}); upload the .ipynb file"
-    if len(data) > MAX_FILE_BYTES:
-        return None, f"file too large ({len(data) // 2**20} MB; at most {MAX_FILE_BYTES >> 20} MB)"
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return None, too_large()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -141,7 +139,7 @@ def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]
 
         nbformat.reads(text, as_version=4)
     except RecursionError:
-        return None, "not a readable notebook (its JSON is nested too deeply)"
+        return None, NESTED_TOO_DEEPLY
     except Exception as err:  # nbformat raises several types for unreadable notebooks
         return None, f"not a readable notebook ({type(err).__name__}: {str(err)[:200]})"
     ids = nbgrader_ids(nb)
@@ -162,7 +160,11 @@ def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]
     return None, f"not this assignment's notebook (none of the answer cells of {expected})"
 
 
-def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, str]:
+def too_large(limit: int = MAX_NOTEBOOK_BYTES) -> str:
+    return f"file too large (more than {limit >> 20} MB)"
+
+
+def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> tuple[bytes | None, str]:
     """The bytes of ``path`` if it is a regular file (never through a link), else why not."""
     try:
         info = path.lstat()
@@ -172,7 +174,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | 
     if kind != "file":
         return None, f"is {kind}, not a file; not graded"
     if info.st_size > limit:
-        return None, f"file too large ({info.st_size // 2**20} MB; at most {limit >> 20} MB)"
+        return None, too_large(limit)
     try:
         fd = os.open(
             path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -185,7 +187,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | 
     except OSError as err:  # replaced by a folder between the checks and the read
         return None, f"cannot be read ({err.strerror})"
     if len(data) > limit:
-        return None, f"file too large (more than {limit >> 20} MB)"
+        return None, too_large(limit)
     return data, ""
 
 

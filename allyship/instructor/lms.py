@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from allyship.course import MAX_NOTEBOOK_BYTES
 from allyship.errors import GradeError
-from allyship.instructor.intake import MAX_FILE_BYTES, Intake, Problem, Shape, identify
+from allyship.instructor.intake import Intake, Problem, Shape, identify, too_large
 from allyship.instructor.matching import RosterIndex
 from allyship.instructor.paths import CoursePaths
 from allyship.instructor.roster import RosterStudent
@@ -87,19 +88,16 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | Non
             f"compressed with a method that cannot be read (zip method {info.compress_type}, "
             "e.g. Deflate64); re-create the archive with ordinary zip compression"
         )
-    if info.file_size > MAX_FILE_BYTES:
-        return (
-            None,
-            f"file too large ({info.file_size // 2**20} MB; at most {MAX_FILE_BYTES >> 20} MB)",
-        )
+    if info.file_size > MAX_NOTEBOOK_BYTES:
+        return None, too_large()
     try:
         with zf.open(info) as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(MAX_NOTEBOOK_BYTES + 1)
     except Exception as err:  # the bytes are the student's: any decoder failure means damaged
         reason = f"{type(err).__name__}: {str(err)[:120]}"
         return None, f"damaged in the archive ({reason}); download the archive again"
-    if len(data) > MAX_FILE_BYTES:
-        return None, f"file too large (more than {MAX_FILE_BYTES >> 20} MB)"
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return None, too_large()
     return data, ""
 
 
