@@ -49,6 +49,12 @@ def grade_id(cell: Mapping[str, Any]) -> str | None:
     return None
 
 
+def nbgrader_ids(cells: Sequence[Any]) -> frozenset[str]:
+    """The grade_ids of a notebook's cells, whatever their (editable) nbgrader flags say: how
+    the grader and the self-check tell which assignment's notebook a file is."""
+    return frozenset(gid for cell in cells if isinstance(cell, Mapping) and (gid := grade_id(cell)))
+
+
 def deleted_verdict(number: int, prompt: Prompt) -> Verdict:
     """The verdict when a prompt's answer cell is missing from the notebook (nbgrader#1682)."""
     title = f" ({prompt.title})" if prompt.title else ""

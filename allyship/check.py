@@ -35,6 +35,7 @@ from allyship.answers import (  # noqa: F401 (re-exported: released notebooks im
     find_answer,
     grade_id,
     judge,
+    nbgrader_ids,
 )
 from allyship.course import (
     MAX_NOTEBOOK_BYTES,
@@ -256,11 +257,6 @@ def read_student_notebook(path: Path) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------- the notebook's own record
-
-
-def nbgrader_ids(cells: Sequence[Mapping[str, Any]]) -> frozenset[str]:
-    """The grade_ids of a notebook's cells, whatever their (editable) nbgrader flags say."""
-    return frozenset(gid for cell in cells if (gid := grade_id(cell)))
 
 
 def prompt_cell(cells: Sequence[Mapping[str, Any]], index: int) -> Mapping[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from allyship.answers import nbgrader_ids
 from allyship.course import MAX_NOTEBOOK_BYTES, NESTED_TOO_DEEPLY, read_notebook_json
 from allyship.errors import GradeError
 from allyship.instructor.identity import id_problem, shown_id
@@ -63,22 +64,14 @@ class Intake:
 # --- the assignment's shape -------------------------------------------------------------------
 
 
-def nbgrader_ids(data: dict[str, Any]) -> frozenset[str]:
-    """The grade_ids of a notebook's nbgrader cells, whatever their (editable) flags say."""
-    ids = set()
-    for cell in data.get("cells", []):
-        meta = cell.get("metadata") if isinstance(cell, dict) else None
-        nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
-        if isinstance(nbg, dict) and isinstance(nbg.get("grade_id"), str):
-            ids.add(nbg["grade_id"])
-    return frozenset(ids)
-
-
 def assignment_shape(paths: CoursePaths, assignment: str) -> Shape:
     """Read the notebook names and answer ids from the instructor's ``source/`` folders."""
 
     def ids_of(folder: Path) -> dict[str, frozenset[str]]:
-        return {p.stem: nbgrader_ids(read_notebook_json(p)) for p in sorted(folder.glob("*.ipynb"))}
+        return {
+            p.stem: nbgrader_ids(read_notebook_json(p)["cells"])
+            for p in sorted(folder.glob("*.ipynb"))
+        }
 
     notebooks = ids_of(paths.source(assignment))
     if not notebooks:
@@ -142,7 +135,7 @@ def identify(data: bytes, filename: str, shape: Shape) -> tuple[str | None, str]
         return None, NESTED_TOO_DEEPLY
     except Exception as err:  # nbformat raises several types for unreadable notebooks
         return None, f"not a readable notebook ({type(err).__name__}: {str(err)[:200]})"
-    ids = nbgrader_ids(nb)
+    ids = nbgrader_ids(nb["cells"])
     stem = PurePosixPath(filename).stem
     ranked = sorted(shape.notebooks, key=lambda name: (not stem.startswith(name), name))
     for name in ranked:
