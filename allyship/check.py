@@ -41,12 +41,14 @@ from allyship.course import (
     MAX_NOTEBOOK_BYTES,
     METADATA_KEY,
     NESTED_TOO_DEEPLY,
+    PACKAGED_PATH,
     CourseError,
     Prompt,
     assignments,
     cell_text,
     find_course_root,
     load_prompts,
+    prompt_titles,
     prompts_from_notebook,
     read_notebook_json,
     source_notebook,
@@ -66,9 +68,6 @@ class PackagedPrompt(NamedTuple):
     prompt_id: str  # the grade_id of the locked prompt cell above the answer (see adopted_index)
 
 
-#: The course's prompts as released with this package, so a downloaded notebook can be verified
-#: without ``source/``: written from ``source/`` by ``allyship release`` (:func:`write_packaged`).
-PACKAGED_PATH = Path(__file__).with_name("course_prompts.json")
 
 
 def _load_packaged(
@@ -417,6 +416,7 @@ def write_packaged(root: Path, path: Path = PACKAGED_PATH) -> bool:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.write_text(text, encoding="utf-8")
+    prompt_titles.cache_clear()
     return True
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +70,32 @@ class Prompt:
         return ALTERNATIVE in self.text
 
     def rule_settings(self) -> dict[str, Any]:
-        """What the reflection rules need: the cell's settings plus the prompt's own words."""
+        """What the reflection rules need: the cell's settings, the prompt's own words, and
+        which prompt of the course this is among the others (for the relevance check)."""
         asked = self.text.replace(ALTERNATIVE, "").strip()
-        return {**self.settings, "prompt": f"{self.title}\n{asked}".strip()}
+        return {
+            **self.settings,
+            "prompt": f"{self.title}\n{asked}".strip(),
+            "grade_id": self.grade_id,
+            "prompt_titles": prompt_titles(),
+        }
+
+
+#: The course's prompts as released with this package (written from ``source/`` by
+#: ``allyship release``), so a downloaded notebook can be checked without ``source/``.
+PACKAGED_PATH = Path(__file__).with_name("course_prompts.json")
+
+
+@lru_cache(maxsize=1)
+def prompt_titles() -> dict[str, str]:
+    """grade_id -> title of every prompt of the course, as packaged (empty if unreadable)."""
+    try:
+        data = json.loads(PACKAGED_PATH.read_text(encoding="utf-8"))
+        return {
+            str(p["grade_id"]): str(p["title"]) for ps in data["prompts"].values() for p in ps
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def find_course_root(start: Path | str | None = None) -> Path:

@@ -8,7 +8,8 @@ instructor), and for declines, whether they reach the instructor rather than a s
 
     python scripts/first_contact.py tests/reflections/first-contact/blind6.jsonl [...]
 
-Prints a table per file and writes ``<file>.first-contact.json`` beside it. Run it once, when a
+Prints a table per file, for the rules alone and for the grader as shipped (rules plus the
+learned second opinion), and writes ``<file>.first-contact.json`` beside it. Run it once, when a
 collection arrives, and commit the figures with the collection.
 """
 
@@ -30,7 +31,7 @@ def kind_of(item: dict) -> str:
     return head if tail.isdigit() and head else item["kind"]
 
 
-def measure(path: Path) -> dict:
+def measure(path: Path, model: bool = True) -> dict:
     prompts = {p.grade_id: p for a in assignments() for p in load_prompts(a)}
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses = []
@@ -38,11 +39,13 @@ def measure(path: Path) -> dict:
         if not line.strip():
             continue
         item = json.loads(line)
-        verdict = evaluate(item["text"], prompts[item["grade_id"]].rule_settings())
+        settings = prompts[item["grade_id"]].rule_settings()
+        verdict = evaluate(item["text"], settings, model=None if model else False)
         row = by_kind[kind_of(item)]
         row["items"] += 1
         row["expected_" + item["expected"]] += 1
         row[verdict.status] += 1
+        row["review"] += verdict.needs_review
         wrong = (item["expected"] == "complete" and verdict.credit < 1) or (
             item["expected"] == "incomplete" and verdict.status == "complete"
         )
@@ -52,7 +55,7 @@ def measure(path: Path) -> dict:
                     "id": item["id"],
                     "kind": item["kind"],
                     "status": verdict.status,
-                    "reasons": list(verdict.reasons),
+                    "checks": list(verdict.checks),
                 }
             )
     return {
@@ -71,7 +74,7 @@ def totals(by_kind: dict[str, dict[str, int]]) -> dict[str, str]:
         out: dict[str, int] = defaultdict(int)
         for row in by_kind.values():
             if row.get("expected_" + expected):
-                for key in ("items", "complete", "flagged", "incomplete"):
+                for key in ("items", "complete", "flagged", "incomplete", "review"):
                     out[key] += row.get(key, 0)
         return out
 
@@ -89,8 +92,8 @@ def totals(by_kind: dict[str, dict[str, int]]) -> dict[str, str]:
         out["gaming denied or flagged"] = f"{gaming['incomplete'] + gaming['flagged']}/{n}"
     if declines["items"]:
         n = declines["items"]
-        out["declines flagged (reach the instructor)"] = f"{declines['flagged']}/{n}"
-        out["declines silently zeroed"] = f"{declines['incomplete']}/{n}"
+        out["declines sent to the instructor"] = f"{declines['review']}/{n}"
+        out["declines silently zeroed"] = f"{declines['items'] - declines['review']}/{n}"
     return out
 
 
@@ -113,6 +116,11 @@ def main(argv: list[str]) -> int:
     for name in argv:
         path = Path(name)
         result = measure(path)
+        alone = measure(path, model=False)
+        result["rules alone"] = {"kinds": alone["kinds"], "totals": alone["totals"]}
+        print("\n-- rules alone (no learned second opinion)")
+        show(alone)
+        print("\n-- the grader (rules + learned second opinion)")
         show(result)
         out = path.with_suffix(".first-contact.json")
         out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -421,12 +421,17 @@ def test_talking_about_the_task_in_other_words_is_not_own_words() -> None:
         "to reflect on what that reaction or that quiet shows about the kind of person I am. It "
         "is a question about holding the people near us to account when they do harm."
     )
-    verdict = evaluate(text, PROMPTS["accountability_close"].rule_settings())
+    settings = PROMPTS["accountability_close"].rule_settings()
+    verdict = evaluate(text, settings, model=False)
     # Restating is a judgement, not a word-for-word copy (genuine answers that echo the prompt
-    # were zeroed by it): never silently complete, but credited and sent to the instructor
-    # unless restating is most of the answer.
+    # were zeroed by it): the rules never complete it silently, but credit it and send it to
+    # the instructor unless restating is most of the answer.
     assert verdict.status == "flagged" and verdict.checks == ("prompt_copy_small",)
     assert "restate the task" in verdict.reasons[0]
+    # Nothing in it is the writer's own: the learned second opinion denies it, and says why.
+    learned = evaluate(text, settings)
+    assert learned.status == "incomplete" and learned.checks == ("not_own_reflection",)
+    assert "your own reflection" in learned.reasons[0]
 
 
 def test_a_genuine_answer_that_echoes_the_prompt_is_never_zeroed() -> None:

@@ -924,7 +924,130 @@ class Judge {
   }
 }
 
-/** Judge one reflection: returns {status, credit, reasons, words, checks, own_words}. */
-export function evaluate(text, settings, rulesConfig, reading = null) {
-  return new Judge(text, settings, rulesConfig, reading).verdict();
+// -- the learned second opinion (allyship/reflection/model.py, step for step) -------------
+
+const CHAR_SIZES = [3, 4, 5];
+const models = new WeakMap();
+
+function wordFeatures(words) {
+  const out = words.slice();
+  for (let i = 0; i + 1 < words.length; i++) out.push(`${words[i]} ${words[i + 1]}`);
+  return out;
+}
+
+function charFeatures(words) {
+  const out = [];
+  for (const word of words) {
+    const padded = Array.from(` ${word} `); // code points, as Python slices them
+    for (const size of CHAR_SIZES) {
+      for (let i = 0; i + size <= padded.length; i++) out.push(padded.slice(i, i + size).join(""));
+    }
+  }
+  return out;
+}
+
+/** Sublinear TF-IDF over the known features, L2-normalised, in order of first appearance. */
+function blockVector(grams, table) {
+  const counts = new Map();
+  for (const g of grams) if (table.has(g)) counts.set(g, (counts.get(g) || 0) + 1);
+  const vector = new Map();
+  let squares = 0;
+  for (const [g, c] of counts) {
+    const v = (1.0 + Math.log(c)) * table.get(g)[0];
+    vector.set(g, v);
+    squares += v * v;
+  }
+  const norm = Math.sqrt(squares);
+  if (!(norm > 0)) return new Map();
+  for (const [g, v] of vector) vector.set(g, v / norm);
+  return vector;
+}
+
+function prepareModel(data) {
+  let m = models.get(data);
+  if (!m) {
+    m = {
+      limit: data.max_words,
+      bias: data.gaming.bias,
+      word: new Map(Object.entries(data.gaming.word)),
+      char: new Map(Object.entries(data.gaming.char)),
+      classes: data.prompts.classes,
+      classBias: data.prompts.bias,
+      promptWord: new Map(Object.entries(data.prompts.word)),
+      t: data.thresholds,
+    };
+    models.set(data, m);
+  }
+  return m;
+}
+
+function sigmoid(x) {
+  return x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
+}
+
+/** {gaming, promptScores}: what the models think of one answer. */
+export function opinion(text, modelData) {
+  const m = prepareModel(modelData);
+  const words = proseWords(tokenize(text, m.limit)).norm;
+  const grams = wordFeatures(words);
+  let score = m.bias;
+  for (const [g, v] of blockVector(grams, m.word)) score += v * m.word.get(g)[1];
+  for (const [g, v] of blockVector(charFeatures(words), m.char)) score += v * m.char.get(g)[1];
+  const scores = m.classBias.slice();
+  for (const [g, v] of blockVector(grams, m.promptWord)) {
+    const row = m.promptWord.get(g);
+    for (let k = 0; k < scores.length; k++) scores[k] += v * row[k + 1];
+  }
+  const top = Math.max(...scores);
+  const exps = scores.map((s) => Math.exp(s - top));
+  let total = 0;
+  for (const e of exps) total += e;
+  const promptScores = {};
+  m.classes.forEach((c, k) => {
+    promptScores[c] = exps[k] / total;
+  });
+  return { gaming: sigmoid(score), promptScores };
+}
+
+function learned(verdict, status, code, reasons, title = "") {
+  const reason = reasons[code].split("{title}").join(title);
+  const both = status === "flagged" && verdict.status === "flagged";
+  return {
+    ...verdict,
+    status,
+    credit: status === "incomplete" ? 0.0 : 1.0,
+    reasons: both ? [...verdict.reasons, reason] : [reason],
+    checks: both ? [...verdict.checks, code] : [code],
+  };
+}
+
+function secondOpinion(verdict, op, settings, reasons, modelData) {
+  const t = prepareModel(modelData).t;
+  const ownId = String(settings.grade_id || "");
+  const titles = settings.prompt_titles || {};
+  const scores = op.promptScores;
+  const ids = Object.keys(scores);
+  if (Object.hasOwn(scores, ownId) && ids.length > 1) {
+    let otherId = null;
+    for (const g of ids) if (g !== ownId && (otherId === null || scores[g] > scores[otherId])) otherId = g;
+    const other = scores[otherId];
+    const own = scores[ownId];
+    const title = String(titles[otherId] || "");
+    const code = title ? "other_prompt" : "other_prompt_untitled";
+    if (other >= t.other_prompt_deny && own <= t.own_prompt_deny) return learned(verdict, "incomplete", code, reasons, title);
+    if (other >= t.other_prompt_flag && own <= t.own_prompt_flag) return learned(verdict, "flagged", `${code}_flag`, reasons, title);
+  }
+  if (op.gaming >= t.deny) return learned(verdict, "incomplete", "not_own_reflection", reasons);
+  if (op.gaming >= t.flag && verdict.status === "complete") return learned(verdict, "flagged", "not_own_reflection_flag", reasons);
+  return verdict;
+}
+
+/** Judge one reflection: returns {status, credit, reasons, words, checks, own_words}.
+ * ``modelData`` is model.json (the learned second opinion); null asks for the rules alone. */
+export function evaluate(text, settings, rulesConfig, reading = null, modelData = null) {
+  const verdict = new Judge(text, settings, rulesConfig, reading).verdict();
+  // The models learned English: text the rules took for another language is left to them.
+  const english = !verdict.checks.includes("other_language") && !verdict.checks.includes("unrecognised");
+  if (!modelData || verdict.status === "incomplete" || !english) return verdict;
+  return secondOpinion(verdict, opinion(typeof text === "string" ? text : "", modelData), settings, rulesConfig.reasons, modelData);
 }

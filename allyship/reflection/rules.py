@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from allyship.reflection.config import RULES, Rules
+from allyship.reflection.model import Model, Opinion, load_model
 from allyship.reflection.reading import Reading, load_reading
 from allyship.reflection.text import Tokens, shingle_hashes, tokenize
 
@@ -52,14 +53,69 @@ class Verdict:
 
 
 def evaluate(
-    text: str, settings: Mapping[str, Any], rules: Rules = RULES, reading: Reading | None = None
+    text: str,
+    settings: Mapping[str, Any],
+    rules: Rules = RULES,
+    reading: Reading | None = None,
+    model: Model | None | bool = None,
 ) -> Verdict:
     """Judge one reflection against its prompt's trusted settings.
 
-    ``settings`` holds ``min_words``, ``release_text`` and ``prompt`` (the prompt's text).
+    ``settings`` holds ``min_words``, ``release_text`` and ``prompt`` (the prompt's text), and
+    for the learned second opinion ``grade_id`` and ``prompt_titles`` (grade id -> title of
+    every prompt of the course). ``model`` is the packaged one unless given; ``False`` asks for
+    the rules alone.
     """
-    judge = _Judge(text if isinstance(text, str) else "", settings, rules, reading)
-    return judge.verdict()
+    text = text if isinstance(text, str) else ""
+    verdict = _Judge(text, settings, rules, reading).verdict()
+    learned = load_model() if model is None else (model or None)
+    if learned is None or verdict.status == "incomplete" or not _english(verdict):
+        return verdict
+    return _second_opinion(verdict, learned.opinion(text), settings, rules, learned)
+
+
+def _english(verdict: Verdict) -> bool:
+    """The models learned English: text the rules took for another language is left to them."""
+    return not {"other_language", "unrecognised"} & set(verdict.checks)
+
+
+def _second_opinion(
+    verdict: Verdict, opinion: Opinion, settings: Mapping[str, Any], rules: Rules, model: Model
+) -> Verdict:
+    """Where the rules credit, the learned models may deny or flag, never credit.
+
+    An answer the prompt model places firmly under another prompt of the course, and not under
+    its own, is denied and told which prompt it seems to answer; less firmly, flagged. An answer
+    whose texture is that of text written to fill the box (generic essays, pledges, another
+    course's journal) is denied at the strict threshold and flagged at the lenient one."""
+    t = model.thresholds
+    own_id = str(settings.get("grade_id") or "")
+    titles = settings.get("prompt_titles") or {}
+    scores = opinion.prompt_scores
+    if own_id in scores and len(scores) > 1:
+        other_id = max((g for g in scores if g != own_id), key=lambda g: scores[g])
+        other, own = scores[other_id], scores[own_id]
+        title = str(titles.get(other_id) or "")
+        code = "other_prompt" if title else "other_prompt_untitled"
+        if other >= t["other_prompt_deny"] and own <= t["own_prompt_deny"]:
+            return _learned(verdict, "incomplete", code, rules, title)
+        if other >= t["other_prompt_flag"] and own <= t["own_prompt_flag"]:
+            return _learned(verdict, "flagged", code + "_flag", rules, title)
+    if opinion.gaming >= t["deny"]:
+        return _learned(verdict, "incomplete", "not_own_reflection", rules)
+    if opinion.gaming >= t["flag"] and verdict.status == "complete":
+        return _learned(verdict, "flagged", "not_own_reflection_flag", rules)
+    return verdict
+
+
+def _learned(verdict: Verdict, status: Status, code: str, rules: Rules, title: str = "") -> Verdict:
+    reason = rules.reasons[code].replace("{title}", title)
+    if status == "flagged" and verdict.status == "flagged":
+        reasons, checks = (*verdict.reasons, reason), (*verdict.checks, code)
+    else:
+        reasons, checks = (reason,), (code,)
+    credit = 0.0 if status == "incomplete" else 1.0
+    return replace(verdict, status=status, credit=credit, reasons=reasons, checks=checks)
 
 
 def _as_int(value: Any) -> int:

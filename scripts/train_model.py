@@ -1,0 +1,312 @@
+"""Train the learned second opinion (``allyship/reflection/model.json``) from the collections.
+
+    python scripts/train_model.py            # train, print cross-validated figures, write the model
+    python scripts/train_model.py --check    # retrain and fail if model.json would change
+
+Trained only on the development collections (``TRAINING`` below); the held-out collections
+(``HELD_OUT``) are never read here, so their figures stay first-contact figures. Deterministic:
+the same collections give the same file, which ``tests/test_model.py`` checks.
+
+Two models, both linear over the features of ``allyship.reflection.model``:
+
+- ``gaming``: genuine answers (expected complete) against gaming (expected incomplete), word
+  and character n-grams, L2 logistic regression with balanced classes. Answers written for
+  another prompt are genuine in texture and are left to the prompt model; answers that are only
+  too short are left to the word count.
+- ``prompts``: which prompt an answer addresses, multinomial logistic regression over words,
+  trained on the genuine answers of each prompt plus the prompt's own trusted text and its
+  ``asks_for`` description from ``source/``.
+
+The thresholds are chosen on out-of-fold probabilities (5 folds): the learned part may deny
+credit only where almost no genuine answer of the training collections would lose it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from allyship.course import assignments, load_prompts  # noqa: E402
+from allyship.reflection.model import (  # noqa: E402
+    MODEL_PATH,
+    char_features,
+    model_words,
+    word_features,
+)
+
+COLLECTIONS = REPO / "tests" / "reflections"
+FIRST_CONTACT = COLLECTIONS / "first-contact"
+#: Collections the models learn from. Everything else under first-contact/ is held out.
+TRAINING = sorted(COLLECTIONS.glob("*.jsonl")) + [
+    FIRST_CONTACT / f"blind{n}.jsonl" for n in (6, 7, 8, 9)
+]
+HELD_OUT = [FIRST_CONTACT / f"blind{n}.jsonl" for n in (10, 11)]
+MAX_WORDS = 3000
+DIGITS = 4
+WORD_MIN_DF, CHAR_MIN_DF, PROMPT_MIN_DF = 5, 20, 6
+GAMING_C, PROMPT_C = 4.0, 8.0
+#: the most out-of-fold genuine answers the learned part may deny, and may flag
+DENY_GENUINE_SHARE, FLAG_GENUINE_SHARE = 0.002, 0.03
+#: another prompt's probability at least, and the answer's own prompt's at most
+OTHER_DENY, OWN_DENY, OTHER_FLAG, OWN_FLAG = 0.85, 0.05, 0.6, 0.2
+
+
+def kind_of(item: dict) -> str:
+    head, _, tail = item["kind"].rpartition("-")
+    return head if tail.isdigit() and head else item["kind"]
+
+
+def other_prompt(item: dict) -> bool:
+    kind = kind_of(item).replace("_", "-")
+    return "other-prompt" in kind or "otherprompt" in kind or "answers" in item
+
+
+def load_items() -> list[dict]:
+    items = []
+    for path in TRAINING:
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                items.append({**json.loads(line), "source": path.name})
+    return items
+
+
+def vocabulary(docs: list[list[str]], min_df: int) -> tuple[list[str], dict[str, float]]:
+    df: Counter[str] = Counter()
+    for grams in docs:
+        df.update(set(grams))
+    n = len(docs)
+    vocab = sorted(g for g, c in df.items() if c >= min_df)
+    idf = {g: round(math.log((1 + n) / (1 + df[g])) + 1, DIGITS) for g in vocab}
+    return vocab, idf
+
+
+def matrix(docs: list[list[str]], vocab: list[str], idf: dict[str, float]) -> csr_matrix:
+    """The same sublinear, L2-normalised TF-IDF as ``model.block_vector``."""
+    index = {g: i for i, g in enumerate(vocab)}
+    rows, cols, vals = [], [], []
+    for r, grams in enumerate(docs):
+        counts = Counter(g for g in grams if g in index)
+        vec = {g: (1 + math.log(c)) * idf[g] for g, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        for g, v in vec.items():
+            rows.append(r)
+            cols.append(index[g])
+            vals.append(v / norm)
+    return csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)))
+
+
+def gaming_data(items: list[dict]) -> tuple[list[list[str]], list[int]]:
+    texts, labels = [], []
+    for item in items:
+        kind = kind_of(item).replace("_", "-")
+        if item["expected"] == "flagged" or other_prompt(item) or kind.startswith("too-short"):
+            continue
+        if item["expected"] not in ("complete", "incomplete"):
+            continue
+        words = model_words(item["text"], MAX_WORDS)
+        if not words:
+            continue
+        texts.append(words)
+        labels.append(1 if item["expected"] == "incomplete" else 0)
+    return texts, labels
+
+
+def fit_gaming(docs: list[list[str]], y: list[int]) -> tuple[dict, np.ndarray]:
+    wdocs = [word_features(d) for d in docs]
+    cdocs = [char_features(d) for d in docs]
+    wv, widf = vocabulary(wdocs, WORD_MIN_DF)
+    cv, cidf = vocabulary(cdocs, CHAR_MIN_DF)
+    x = hstack([matrix(wdocs, wv, widf), matrix(cdocs, cv, cidf)]).tocsr()
+    labels = np.array(y)
+    oof = np.zeros(len(y))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=7).split(x, labels):
+        # Out-of-fold: the vocabulary is the full one (unsupervised), the weights are not.
+        clf = _gaming_classifier().fit(x[train], labels[train])
+        oof[test] = clf.predict_proba(x[test])[:, 1]
+    clf = _gaming_classifier().fit(x, labels)
+    weights = clf.coef_[0]
+    word = {g: [widf[g], round(float(weights[i]), DIGITS)] for i, g in enumerate(wv)}
+    char = {g: [cidf[g], round(float(weights[len(wv) + i]), DIGITS)] for i, g in enumerate(cv)}
+    model = {
+        "bias": round(float(clf.intercept_[0]), DIGITS),
+        "word": {g: v for g, v in word.items() if v[1] != 0},
+        "char": {g: v for g, v in char.items() if v[1] != 0},
+    }
+    return model, oof
+
+
+def _gaming_classifier() -> LogisticRegression:
+    return LogisticRegression(C=GAMING_C, class_weight="balanced", solver="liblinear")
+
+
+def prompt_data(items: list[dict]) -> tuple[list[list[str]], list[str]]:
+    docs, labels = [], []
+    for item in items:
+        target = item.get("answers") if other_prompt(item) else item["grade_id"]
+        if item["expected"] != "complete" and not item.get("answers"):
+            continue
+        words = model_words(item["text"], MAX_WORDS)
+        if words and target:
+            docs.append(words)
+            labels.append(target)
+    return docs, labels
+
+
+def trusted_prompt_docs() -> tuple[list[list[str]], list[str]]:
+    """Each prompt's own words and its ``asks_for`` description, from the course's source/."""
+    docs, labels = [], []
+    for assignment in assignments(REPO):
+        for prompt in load_prompts(assignment, REPO):
+            asks = " ".join(prompt.settings.get("asks_for", []))
+            text = f"{prompt.rule_settings()['prompt']}\n{asks}"
+            docs.append(model_words(text, MAX_WORDS))
+            labels.append(prompt.grade_id)
+    return docs, labels
+
+
+def fit_prompts(docs: list[list[str]], labels: list[str]) -> tuple[dict, np.ndarray]:
+    """The prompt model, and each training answer's out-of-fold probabilities (classes sorted)."""
+    grams = [word_features(d) for d in docs]
+    vocab, idf = vocabulary(grams, PROMPT_MIN_DF)
+    x = matrix(grams, vocab, idf)
+    y = np.array(labels)
+    classes = sorted(set(labels))
+    oof = np.zeros((len(labels), len(classes)))
+    folds = StratifiedKFold(5, shuffle=True, random_state=7)
+    for train, test in folds.split(x, y):
+        clf = _prompt_classifier().fit(x[train], y[train])
+        oof[test] = clf.predict_proba(x[test])
+    clf = _prompt_classifier().fit(x, y)
+    assert list(clf.classes_) == classes
+    coef = clf.coef_
+    word = {}
+    for i, g in enumerate(vocab):
+        row = [round(float(coef[k, i]), DIGITS) for k in range(len(classes))]
+        if any(row):
+            word[g] = [idf[g], *row]
+    model = {
+        "classes": classes,
+        "bias": [round(float(b), DIGITS) for b in clf.intercept_],
+        "word": word,
+    }
+    return model, oof
+
+
+def _prompt_classifier() -> LogisticRegression:
+    return LogisticRegression(C=PROMPT_C, max_iter=2000)
+
+
+def thresholds(oof: np.ndarray, y: list[int]) -> tuple[dict[str, float], dict[str, str]]:
+    labels = np.array(y)
+    genuine = np.sort(oof[labels == 0])[::-1]
+    gaming = oof[labels == 1]
+
+    def above(share: float) -> float:
+        k = int(math.floor(share * len(genuine)))
+        return round(float(genuine[k]) + 1e-4, 4)
+
+    deny, flag = above(DENY_GENUINE_SHARE), above(FLAG_GENUINE_SHARE)
+    figures = {
+        "genuine denied (out of fold)": f"{int((genuine >= deny).sum())}/{len(genuine)}",
+        "genuine flagged or denied (out of fold)": f"{int((genuine >= flag).sum())}/{len(genuine)}",
+        "gaming denied (out of fold, model alone)": f"{int((gaming >= deny).sum())}/{len(gaming)}",
+        "gaming denied or flagged (out of fold, model alone)": (
+            f"{int((gaming >= flag).sum())}/{len(gaming)}"
+        ),
+    }
+    return {"deny": deny, "flag": flag}, figures
+
+
+def prompt_thresholds(
+    oof: np.ndarray, labels: list[str], classes: list[str], genuine: list[bool]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Deny only where no genuine training answer would lose credit; flag a little wider."""
+    own = np.array([oof[i, classes.index(g)] for i, g in enumerate(labels)])
+    masked = oof.copy()
+    for i, g in enumerate(labels):
+        masked[i, classes.index(g)] = -1
+    other = masked.max(axis=1)
+    cut = {
+        "other_prompt_deny": OTHER_DENY,
+        "own_prompt_deny": OWN_DENY,
+        "other_prompt_flag": OTHER_FLAG,
+        "own_prompt_flag": OWN_FLAG,
+    }
+    mine = np.array(genuine)
+    denied = (other >= OTHER_DENY) & (own <= OWN_DENY)
+    flagged = (other >= OTHER_FLAG) & (own <= OWN_FLAG)
+    figures = {
+        "genuine placed under another prompt, denied (out of fold)": (
+            f"{int((denied & mine).sum())}/{int(mine.sum())}"
+        ),
+        "genuine placed under another prompt, flagged or denied (out of fold)": (
+            f"{int((flagged & mine).sum())}/{int(mine.sum())}"
+        ),
+    }
+    return cut, figures
+
+
+def train() -> dict:
+    items = load_items()
+    docs, y = gaming_data(items)
+    gaming, oof = fit_gaming(docs, y)
+    cut, figures = thresholds(oof, y)
+    pdocs, plabels = prompt_data(items)
+    tdocs, tlabels = trusted_prompt_docs()
+    prompts, poof = fit_prompts(pdocs + tdocs, plabels + tlabels)
+    genuine = [True] * len(pdocs) + [False] * len(tdocs)
+    pcut, pfigures = prompt_thresholds(poof, plabels + tlabels, prompts["classes"], genuine)
+    right = sum(
+        prompts["classes"][int(np.argmax(row))] == label
+        for row, label in zip(poof, plabels + tlabels, strict=True)
+    )
+    figures["prompt identified (out of fold)"] = f"{right}/{len(poof)}"
+    figures.update(pfigures)
+    return {
+        "version": 1,
+        "about": "Trained by scripts/train_model.py; do not edit by hand.",
+        "trained_on": {p.name: sum(1 for i in items if i["source"] == p.name) for p in TRAINING},
+        "max_words": MAX_WORDS,
+        "thresholds": {**cut, **pcut},
+        "figures": figures,
+        "gaming": gaming,
+        "prompts": prompts,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if model.json is stale")
+    args = parser.parse_args(argv)
+    model = train()
+    text = json.dumps(model, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n"
+    for name, value in model["figures"].items():
+        print(f"{name}: {value}")
+    print(f"thresholds: {model['thresholds']}")
+    print(f"size: {len(text.encode()) / 1024:.0f} KiB")
+    if args.check:
+        if MODEL_PATH.read_text(encoding="utf-8") != text:
+            print(f"{MODEL_PATH}: stale; run python scripts/train_model.py", file=sys.stderr)
+            return 1
+        return 0
+    MODEL_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
