@@ -58,9 +58,12 @@ DIGITS = 4
 WORD_MIN_DF, CHAR_MIN_DF, PROMPT_MIN_DF = 5, 20, 6
 GAMING_C, PROMPT_C = 4.0, 8.0
 #: the most out-of-fold genuine answers the learned part may deny, and may flag
-DENY_GENUINE_SHARE, FLAG_GENUINE_SHARE = 0.002, 0.03
+DENY_GENUINE_SHARE, FLAG_GENUINE_SHARE = 0.002, 0.02
 #: another prompt's probability at least, and the answer's own prompt's at most
 OTHER_DENY, OWN_DENY, OTHER_FLAG, OWN_FLAG = 0.85, 0.05, 0.6, 0.2
+#: a judgement flag of the rules is cleared below this gaming probability, when the answer's
+#: own prompt is at least this likely
+CLEAR_FLAG, OWN_CLEAR = 0.15, 0.5
 
 
 def kind_of(item: dict) -> str:
@@ -109,20 +112,24 @@ def matrix(docs: list[list[str]], vocab: list[str], idf: dict[str, float]) -> cs
     return csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)))
 
 
+def _in_gaming(item: dict) -> bool:
+    """Learned by the gaming model: genuine or gaming, not another prompt's, not only short."""
+    kind = kind_of(item).replace("_", "-")
+    if item["expected"] not in ("complete", "incomplete") or other_prompt(item):
+        return False
+    return not kind.startswith("too-short") and bool(model_words(item["text"], MAX_WORDS))
+
+
+def _in_prompts(item: dict) -> bool:
+    """Learned by the prompt model: genuine answers, and answers to a known other prompt."""
+    wanted = item["expected"] == "complete" or bool(item.get("answers"))
+    return wanted and bool(model_words(item["text"], MAX_WORDS))
+
+
 def gaming_data(items: list[dict]) -> tuple[list[list[str]], list[int]]:
-    texts, labels = [], []
-    for item in items:
-        kind = kind_of(item).replace("_", "-")
-        if item["expected"] == "flagged" or other_prompt(item) or kind.startswith("too-short"):
-            continue
-        if item["expected"] not in ("complete", "incomplete"):
-            continue
-        words = model_words(item["text"], MAX_WORDS)
-        if not words:
-            continue
-        texts.append(words)
-        labels.append(1 if item["expected"] == "incomplete" else 0)
-    return texts, labels
+    chosen = [i for i in items if _in_gaming(i)]
+    texts = [model_words(i["text"], MAX_WORDS) for i in chosen]
+    return texts, [1 if i["expected"] == "incomplete" else 0 for i in chosen]
 
 
 def fit_gaming(docs: list[list[str]], y: list[int]) -> tuple[dict, np.ndarray]:
@@ -154,16 +161,9 @@ def _gaming_classifier() -> LogisticRegression:
 
 
 def prompt_data(items: list[dict]) -> tuple[list[list[str]], list[str]]:
-    docs, labels = [], []
-    for item in items:
-        target = item.get("answers") if other_prompt(item) else item["grade_id"]
-        if item["expected"] != "complete" and not item.get("answers"):
-            continue
-        words = model_words(item["text"], MAX_WORDS)
-        if words and target:
-            docs.append(words)
-            labels.append(target)
-    return docs, labels
+    chosen = [i for i in items if _in_prompts(i)]
+    docs = [model_words(i["text"], MAX_WORDS) for i in chosen]
+    return docs, [str(i.get("answers") or i["grade_id"]) for i in chosen]
 
 
 def trusted_prompt_docs() -> tuple[list[list[str]], list[str]]:
@@ -264,10 +264,12 @@ def train() -> dict:
     items = load_items()
     docs, y = gaming_data(items)
     gaming, oof = fit_gaming(docs, y)
+    # (combined() below pairs these with the items again, in the same order)
     cut, figures = thresholds(oof, y)
     pdocs, plabels = prompt_data(items)
     tdocs, tlabels = trusted_prompt_docs()
     prompts, poof = fit_prompts(pdocs + tdocs, plabels + tlabels)
+    poof_items = poof[: len(pdocs)]
     genuine = [True] * len(pdocs) + [False] * len(tdocs)
     pcut, pfigures = prompt_thresholds(poof, plabels + tlabels, prompts["classes"], genuine)
     right = sum(
@@ -276,15 +278,60 @@ def train() -> dict:
     )
     figures["prompt identified (out of fold)"] = f"{right}/{len(poof)}"
     figures.update(pfigures)
-    return {
+    model = {
         "version": 1,
         "about": "Trained by scripts/train_model.py; do not edit by hand.",
         "trained_on": {p.name: sum(1 for i in items if i["source"] == p.name) for p in TRAINING},
         "max_words": MAX_WORDS,
-        "thresholds": {**cut, **pcut},
+        "thresholds": {**cut, **pcut, "clear_flag": CLEAR_FLAG, "own_prompt_clear": OWN_CLEAR},
         "figures": figures,
         "gaming": gaming,
         "prompts": prompts,
+    }
+    model["figures"].update(combined(items, oof, poof_items, pdocs, model))
+    return model
+
+
+def combined(items: list[dict], oof: np.ndarray, poof: np.ndarray, pdocs: list, model: dict) -> dict:
+    """The grader as shipped (rules, then the second opinion), each answer judged by models that
+    never saw it: the gaming probability out of fold, and the prompt scores out of fold for the
+    answers the prompt model learned from (the others it never saw)."""
+    from allyship.reflection.model import Model, Opinion
+    from allyship.reflection.rules import RULES, _second_opinion, evaluate
+
+    learned = Model(model)
+    prompts = {p.grade_id: p for a in assignments(REPO) for p in load_prompts(a, REPO)}
+    classes = model["prompts"]["classes"]
+    gaming_items = [i for i in items if _in_gaming(i)]
+    prompt_items = [i for i in items if _in_prompts(i)]
+    assert len(gaming_items) == len(oof) and len(prompt_items) == len(pdocs)
+    p_oof = {id(i): dict(zip(classes, row, strict=True)) for i, row in zip(prompt_items, poof, strict=False)}
+    g_oof = {id(i): float(v) for i, v in zip(gaming_items, oof, strict=True)}
+    tally = Counter()
+    for item in items:
+        if item["expected"] not in ("complete", "incomplete"):
+            continue
+        settings = prompts[item["grade_id"]].rule_settings()
+        verdict = evaluate(item["text"], settings, model=False)
+        if verdict.status != "incomplete" and "other_language" not in verdict.checks:
+            fresh = learned.opinion(item["text"])
+            opinion = Opinion(
+                g_oof.get(id(item), fresh.gaming), p_oof.get(id(item), fresh.prompt_scores)
+            )
+            if "unrecognised" not in verdict.checks:
+                verdict = _second_opinion(verdict, opinion, settings, RULES, learned)
+        tally[(item["expected"], verdict.status)] += 1
+    genuine = sum(tally[("complete", s)] for s in ("complete", "flagged", "incomplete"))
+    gaming = sum(tally[("incomplete", s)] for s in ("complete", "flagged", "incomplete"))
+    return {
+        "grader, genuine credited (out of fold)": (
+            f"{genuine - tally[('complete', 'incomplete')]}/{genuine}"
+        ),
+        "grader, genuine flagged (out of fold)": f"{tally[('complete', 'flagged')]}/{genuine}",
+        "grader, gaming denied (out of fold)": f"{tally[('incomplete', 'incomplete')]}/{gaming}",
+        "grader, gaming denied or flagged (out of fold)": (
+            f"{gaming - tally[('incomplete', 'complete')]}/{gaming}"
+        ),
     }
 
 

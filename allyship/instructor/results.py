@@ -14,9 +14,12 @@ from urllib.parse import quote
 
 from allyship.answers import find_answer
 from allyship.course import Prompt
+from allyship.instructor.fingerprints import FingerprintStore, course_texts
 from allyship.instructor.roster import RosterStudent
 from allyship.instructor.rows import PromptResult, StudentRow, prompt_status
 from allyship.reflection import evaluate
+from allyship.reflection.copies import Supplied, fingerprint, near_identical
+from allyship.reflection.reading import load_reading
 
 if TYPE_CHECKING:
     from allyship.instructor.run import GradeRun
@@ -48,6 +51,7 @@ def build_rows(gb, run: GradeRun) -> list[StudentRow]:  # gb: nbgrader.api.Grade
     everyone = list(run.roster) + [RosterStudent(id=s) for s in sorted(run.graded - known)]
     notes = {s: list(run.state.get(s, "notes") or []) for s in run.graded}
     rows = []
+    texts: dict[str, dict[str, str]] = {}
     for student in everyone:
         own = [p for p in run.intake.problems if p.student == student.id]
         try:
@@ -61,18 +65,47 @@ def build_rows(gb, run: GradeRun) -> list[StudentRow]:  # gb: nbgrader.api.Grade
             rows.append(row)
             continue
         row = StudentRow(student, "graded", problems=own, in_roster=student.id in known)
-        _fill_graded(row, run, submission)
+        texts[student.id] = _fill_graded(row, run, submission)
         row.flags.extend(notes.get(student.id, []))
         kept = " (the earlier submission is graded)" if student.id in run.earlier else ""
         row.flags.extend(f"{p.file}: {p.reason}{kept}" for p in own)
         if not row.in_roster:
             row.flags.append("not on the roster")
         rows.append(row)
+    flag_copies(rows, texts, run)
     return rows
 
 
-def _fill_graded(row: StudentRow, run: GradeRun, submission) -> None:
-    """Scores, reasons and word counts of one graded submission, from the gradebook."""
+def flag_copies(rows: list[StudentRow], texts: dict[str, dict[str, str]], run: GradeRun) -> None:
+    """Flag near-identical answers for the instructor, naming both students (never the text).
+
+    Compared with the class and with the fingerprints of earlier terms the course keeps in
+    ``fingerprints/earlier/``; this term's are written to ``fingerprints/<assignment>.json``.
+    """
+    supplied = Supplied(course_texts(run), load_reading())
+    current = {
+        p.grade_id: {
+            s: fingerprint(t[p.grade_id], supplied) for s, t in texts.items() if t.get(p.grade_id)
+        }
+        for p in run.prompts
+    }
+    store = FingerprintStore(run.paths.root / "fingerprints", run.assignment)
+    store.write(current)
+    earlier = store.earlier()
+    run.notes.extend(store.skipped)
+    by_id = {row.student.id: row for row in rows}
+    for match in near_identical(current, earlier):
+        for me, other in ((match.first, match.second), (match.second, match.first)):
+            if me in by_id:
+                by_id[me].flags.append(
+                    f"{match.grade_id}: nearly identical to the answer of {other} "
+                    f"({match.share:.0%} of the shorter answer's own wording shared)"
+                )
+
+
+def _fill_graded(row: StudentRow, run: GradeRun, submission) -> dict[str, str]:
+    """Scores, reasons and word counts of one graded submission, from the gradebook; returns
+    the answers as written (for the copy check, never stored)."""
     student = row.student.id
     row.submitted_at = submission.timestamp
     row.seconds_late = float(submission.total_seconds_late or 0)
@@ -111,3 +144,4 @@ def _fill_graded(row: StudentRow, run: GradeRun, submission) -> None:
         row.prompts.append(result)
         if result.status == "review":
             row.flags.append(f"{prompt.grade_id}: {result.reason or 'needs manual grading'}")
+    return texts

@@ -211,6 +211,7 @@ function prepare(cfg) {
     agreementWords: set(cfg.agreement_words),
     agreementPhrases: cfg.agreement_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     declinePhrases: cfg.decline_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
+    declineCues: new Set(cfg.decline_cues),
     englishSuffixes: cfg.english_suffixes,
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
@@ -356,7 +357,9 @@ class Judge {
   /** A short, polite refusal to share (twin of `_declines`). */
   declines() {
     if (this.n > Math.trunc(this.t.decline_max_words)) return false;
-    return phraseStarts(this.words, this.r.declinePhrases).some(Boolean);
+    if (phraseStarts(this.words, this.r.declinePhrases).some(Boolean)) return true;
+    const cues = new Set(this.words.filter((w) => this.r.declineCues.has(w))).size;
+    return this.n < this.minimum && cues >= Math.trunc(this.t.decline_min_cues);
   }
 
   otherLanguage(effective, own, code) {
@@ -1010,7 +1013,7 @@ export function opinion(text, modelData) {
 }
 
 function learned(verdict, status, code, reasons, title = "") {
-  const reason = reasons[code].split("{title}").join(title);
+  const reason = reasons[code].split("{title}").join(title).split("{own}").join(String(verdict.own_words));
   const both = status === "flagged" && verdict.status === "flagged";
   return {
     ...verdict,
@@ -1039,8 +1042,20 @@ function secondOpinion(verdict, op, settings, reasons, modelData) {
   }
   if (op.gaming >= t.deny) return learned(verdict, "incomplete", "not_own_reflection", reasons);
   if (op.gaming >= t.flag && verdict.status === "complete") return learned(verdict, "flagged", "not_own_reflection_flag", reasons);
+  const ownScore = Object.hasOwn(scores, ownId) ? scores[ownId] : 1.0;
+  if (
+    verdict.status === "flagged" &&
+    verdict.checks.every((c) => JUDGEMENT_FLAGS.has(c)) &&
+    op.gaming < t.clear_flag &&
+    ownScore >= t.own_prompt_clear
+  ) {
+    // The rules were unsure of the voice; the model is sure it is a genuine answer to this prompt.
+    return learned(verdict, "complete", "complete", reasons);
+  }
   return verdict;
 }
+
+const JUDGEMENT_FLAGS = new Set(["weak_topic", "off_course", "weak_personal", "impersonal", "second_person", "abstract_talk"]);
 
 /** Judge one reflection: returns {status, credit, reasons, words, checks, own_words}.
  * ``modelData`` is model.json (the learned second opinion); null asks for the rules alone. */

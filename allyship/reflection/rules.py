@@ -105,11 +105,27 @@ def _second_opinion(
         return _learned(verdict, "incomplete", "not_own_reflection", rules)
     if opinion.gaming >= t["flag"] and verdict.status == "complete":
         return _learned(verdict, "flagged", "not_own_reflection_flag", rules)
+    if (
+        verdict.status == "flagged"
+        and set(verdict.checks) <= JUDGEMENT_FLAGS
+        and opinion.gaming < t["clear_flag"]
+        and scores.get(own_id, 1.0) >= t["own_prompt_clear"]
+    ):
+        # The rules were unsure of the voice (third person, few words of the subject); the
+        # model is sure it is a genuine answer to this prompt: no need to send it for review.
+        return _learned(verdict, "complete", "complete", rules)
     return verdict
 
 
+#: The rules' flags that are judgements of voice and topic (not of length or copying): the
+#: ones a confident learned opinion may clear.
+JUDGEMENT_FLAGS = frozenset(
+    {"weak_topic", "off_course", "weak_personal", "impersonal", "second_person", "abstract_talk"}
+)
+
+
 def _learned(verdict: Verdict, status: Status, code: str, rules: Rules, title: str = "") -> Verdict:
-    reason = rules.reasons[code].replace("{title}", title)
+    reason = rules.reasons[code].replace("{title}", title).replace("{own}", str(verdict.own_words))
     if status == "flagged" and verdict.status == "flagged":
         reasons, checks = (*verdict.reasons, reason), (*verdict.checks, code)
     else:
@@ -183,10 +199,16 @@ class _Judge:
         return self._latin_text()
 
     def _declines(self) -> bool:
-        """A short, polite refusal to share: nobody has to disclose, and the instructor hears."""
+        """A short, polite refusal to share: nobody has to disclose, and the instructor hears.
+        A known phrase ("rather not"), or, in an answer shorter than the prompt asks for, two
+        words of refusal or privacy ("pass", "safe", "sharing"): a short answer wrongly taken
+        for a decline still earns nothing, it only reaches the instructor."""
         if self.n > int(self.t["decline_max_words"]):
             return False
-        return any(_phrase_starts(self.words, self.r.decline_phrases))
+        if any(_phrase_starts(self.words, self.r.decline_phrases)):
+            return True
+        cues = len(set(self.words) & self.r.decline_cues)
+        return self.n < self.minimum and cues >= int(self.t["decline_min_cues"])
 
     def _other_language(self, effective: int, own: int, code: str) -> Verdict:
         """Another language is never a zero: credit and flag, unless clearly too short, with
