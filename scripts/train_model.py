@@ -292,7 +292,9 @@ def train() -> dict:
     return model
 
 
-def combined(items: list[dict], oof: np.ndarray, poof: np.ndarray, pdocs: list, model: dict) -> dict:
+def combined(
+    items: list[dict], oof: np.ndarray, poof: np.ndarray, pdocs: list, model: dict
+) -> dict[str, str]:
     """The grader as shipped (rules, then the second opinion), each answer judged by models that
     never saw it: the gaming probability out of fold, and the prompt scores out of fold for the
     answers the prompt model learned from (the others it never saw)."""
@@ -305,9 +307,12 @@ def combined(items: list[dict], oof: np.ndarray, poof: np.ndarray, pdocs: list, 
     gaming_items = [i for i in items if _in_gaming(i)]
     prompt_items = [i for i in items if _in_prompts(i)]
     assert len(gaming_items) == len(oof) and len(prompt_items) == len(pdocs)
-    p_oof = {id(i): dict(zip(classes, row, strict=True)) for i, row in zip(prompt_items, poof, strict=False)}
+    p_oof = {
+        id(i): dict(zip(classes, row, strict=True))
+        for i, row in zip(prompt_items, poof, strict=True)
+    }
     g_oof = {id(i): float(v) for i, v in zip(gaming_items, oof, strict=True)}
-    tally = Counter()
+    tally: Counter[tuple[str, str]] = Counter()
     for item in items:
         if item["expected"] not in ("complete", "incomplete"):
             continue
