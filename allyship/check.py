@@ -68,8 +68,6 @@ class PackagedPrompt(NamedTuple):
     prompt_id: str  # the grade_id of the locked prompt cell above the answer (see adopted_index)
 
 
-
-
 def _load_packaged(
     path: Path = PACKAGED_PATH,
 ) -> tuple[dict[str, tuple[PackagedPrompt, ...]], dict[str, frozenset[str]]]:

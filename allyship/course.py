@@ -91,9 +91,7 @@ def prompt_titles() -> dict[str, str]:
     """grade_id -> title of every prompt of the course, as packaged (empty if unreadable)."""
     try:
         data = json.loads(PACKAGED_PATH.read_text(encoding="utf-8"))
-        return {
-            str(p["grade_id"]): str(p["title"]) for ps in data["prompts"].values() for p in ps
-        }
+        return {str(p["grade_id"]): str(p["title"]) for ps in data["prompts"].values() for p in ps}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
