@@ -13,6 +13,7 @@ from ``assignments/``.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from allyship.course import CourseError, find_course_root, load_prompts
+from allyship.reflection.model import MODEL_PATH
 
 
 class ReflectionPrompts(SphinxDirective):
@@ -61,6 +63,17 @@ class ReflectionPrompts(SphinxDirective):
         return [container]
 
 
+def publish_learned_model(app: Sphinx, exception: Exception | None) -> None:
+    """Put the learned model beside the book's static files, where the journal fetches it when
+    a learner starts writing (never on page load: it is not part of any page's weight)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "allyship"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(MODEL_PATH, target / "model.json")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("reflection-prompts", ReflectionPrompts)
+    app.connect("build-finished", publish_learned_model)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -374,6 +374,37 @@ def test_scenario_explorer_with_the_keyboard_only(page: Any, book_url: str) -> N
 
 
 @pytest.mark.skipif(not VECTORS, reason="no shared reflection vectors")
+def test_journal_fetches_the_learned_model_only_once_the_learner_writes(
+    page: Any, book_url: str
+) -> None:
+    """Not part of the page's weight: asked for on the first words, and then it judges."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "model.json" in r.url else None)
+    open_chapter(page, book_url, "book/accountability.html")
+    page.wait_for_timeout(500)
+    assert asked == []
+    prompt = load_prompts("accountability")[2]  # a standard you keep when nobody is watching
+    pledge = (
+        "I will always speak up when someone says something harmful, no matter who it is. "
+        "Allyship means holding ourselves to a higher standard every single day. I commit to "
+        "being brave, to listening more than I talk, and to challenging injustice wherever I "
+        "see it. Everyone deserves respect, and I promise to make that my standard at all times, "
+        "in every room I am in."
+    )
+    want = evaluate(pledge, prompt.rule_settings())
+    assert want.status == "incomplete" and want.checks == ("not_own_reflection",)
+    assert evaluate(pledge, prompt.rule_settings(), model=False).status != "incomplete"
+    entry = _entry(page, prompt.grade_id)
+    entry.locator("textarea").fill(pledge)
+    verdict = entry.locator("[data-role=verdict]")
+    page.wait_for_function(
+        f"el => el.dataset.status === 'incomplete' && "
+        f"el.innerText.includes({json.dumps(want.reasons[0])})",
+        arg=verdict.element_handle(),
+    )
+    assert len(asked) == 1 and asked[0].endswith("/_static/allyship/model.json")
+
+
 def test_journal_rules_match_the_python_rules_on_shared_vectors(page: Any, book_url: str) -> None:
     """Runs the rules exactly as bundled in the page's journal widget on every labeled
     reflection and compares with the Python rules the grader uses."""
@@ -395,9 +426,13 @@ def test_journal_rules_match_the_python_rules_on_shared_vectors(page: Any, book_
           const url = URL.createObjectURL(new Blob([journal._esm], {type: 'text/javascript'}));
           const module = await import(url);
           const settings = Object.fromEntries(journal.prompts.map(p => [p.grade_id, p.settings]));
+          // The learned model, as the journal fetches it: from the book's own static files.
+          const script = document.querySelector('script[src*="_static/"]').src;
+          const root = script.slice(0, script.indexOf('_static/'));
+          const learned = await (await fetch(root + '_static/allyship/model.json')).json();
           return items.map(i => {
             const v = module.evaluate(
-              i.text, settings[i.grade_id], journal.rules_config, journal.reading);
+              i.text, settings[i.grade_id], journal.rules_config, journal.reading, learned);
             return {status: v.status, credit: v.credit, reasons: [...v.reasons], words: v.words};
           });
         }""",

@@ -209,6 +209,17 @@ def test_journal_carries_the_rules_the_grader_uses() -> None:
     assert journal.reading == json.loads((reflection / "reading.json").read_text("utf-8"))
 
 
+def test_journal_sends_the_learned_model_only_when_the_page_asks() -> None:
+    """In JupyterLab the page asks the kernel (a static book fetches the file instead)."""
+    journal = Journal("listening")
+    assert journal.learned is None and "learned" in journal.get_state()
+    journal._on_page_message(journal, {"want": "something else"}, [])
+    assert journal.learned is None
+    journal._on_page_message(journal, {"want": "learned"}, [])
+    model = Path(RULES_JS).parent / "model.json"
+    assert journal.learned == json.loads(model.read_text("utf-8"))
+
+
 def test_journal_entries_in_and_verdicts_out() -> None:
     journal = Journal("introspection")
     first, second = journal.grade_ids[:2]

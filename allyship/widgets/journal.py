@@ -80,6 +80,8 @@ class Journal(ContentWidget):
     verdicts = traitlets.Dict().tag(sync=True)
     rules_config = traitlets.Dict().tag(sync=True)
     reading = traitlets.Any({}).tag(sync=True)
+    #: the learned second opinion (model.json), sent only when the page asks for it
+    learned = traitlets.Any(None, allow_none=True).tag(sync=True)
 
     def __init__(
         self, assignment: str | None = None, *, root: Path | None = None, **kwargs: Any
@@ -95,6 +97,12 @@ class Journal(ContentWidget):
             **kwargs,
         )
         self._prompt_objects = {p.grade_id: p for p in prompts}
+        self.on_msg(self._on_page_message)
+
+    def _on_page_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """The page asks for the learned model once a learner starts writing."""
+        if isinstance(content, dict) and content.get("want") == "learned" and self.learned is None:
+            self.learned = _rules_data("model.json")
 
     @traitlets.validate("entries")
     def _check_entries(self, proposal: dict[str, Any]) -> dict[str, str]:

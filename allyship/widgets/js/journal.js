@@ -39,8 +39,49 @@ function storeEntry(key, text) {
   }
 }
 
+// The learned second opinion (model.json, about 650 KB) is fetched only once the learner has
+// something written: from the book's own _static folder on a static page, or from the kernel
+// (the `learned` trait) in JupyterLab. Until it arrives the rules alone judge, and every
+// verdict is refreshed when it does.
+let learnedData = null;
+let learnedWanted = false;
+const learnedWaiting = new Set();
+
+function learnedReady(data) {
+  if (learnedData || !data || !data.gaming) return;
+  learnedData = data;
+  for (const refresh of learnedWaiting) refresh();
+}
+
+function staticRoot() {
+  const script = document.querySelector('script[src*="_static/"]');
+  if (!script) return null;
+  const src = script.src;
+  return src.slice(0, src.indexOf("_static/"));
+}
+
+function wantLearned(model, refresh) {
+  learnedWaiting.add(refresh);
+  learnedReady(model.get("learned"));
+  if (learnedData || learnedWanted) return;
+  learnedWanted = true;
+  model.on("change:learned", () => learnedReady(model.get("learned")));
+  const root = staticRoot();
+  if (root !== null) {
+    fetch(`${root}_static/allyship/model.json`)
+      .then((r) => (r.ok ? r.json() : null))
+      .then(learnedReady)
+      .catch(() => {});
+  }
+  try {
+    model.send({ want: "learned" });
+  } catch (err) {
+    // a static page has no kernel to ask
+  }
+}
+
 function journalVerdict(model, prompt, text) {
-  const verdict = evaluate(text, prompt.settings, model.get("rules_config"), model.get("reading"));
+  const verdict = evaluate(text, prompt.settings, model.get("rules_config"), model.get("reading"), learnedData);
   return {
     status: verdict.status,
     credit: verdict.credit,
@@ -131,6 +172,8 @@ function render({ model, el }) {
     const verdicts = {};
     for (const prompt of prompts) verdicts[prompt.grade_id] = updateVerdict(prompt, true);
     save(model, "verdicts", verdicts);
+    const entries = model.get("entries") || {};
+    if (!learnedData && prompts.some((p) => (entries[p.grade_id] || "").trim())) wantLearned(model, refreshAll);
   };
 
   let chapter = null;
@@ -245,7 +288,10 @@ function render({ model, el }) {
   };
   model.on("change:entries", onEntries);
   sync();
-  return () => model.off("change:entries", onEntries);
+  return () => {
+    model.off("change:entries", onEntries);
+    learnedWaiting.delete(refreshAll);
+  };
 }
 
 export default { render };
