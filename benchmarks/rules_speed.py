@@ -1,8 +1,9 @@
 """How fast are the reflection rules? Python and JavaScript, over the labeled collection.
 
-Baseline, measured in the same run over the same texts: a plain word count (``\\w+``), the
-cheapest thing a completion grader could do. Prints the figures and writes
-benchmarks/results/rules_speed.json. Run: ``python benchmarks/rules_speed.py [--rounds N]``.
+Baselines, measured in the same run over the same texts: a plain word count (``\\w+``), the
+cheapest thing a completion grader could do, and the rules without the learned second opinion.
+Prints the figures and writes benchmarks/results/rules_speed.json.
+Run: ``python benchmarks/rules_speed.py [--rounds N]``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def python_figures(items: list[tuple[str, dict]], rounds: int) -> dict:
             len(WORD.findall(text))
     base_s = time.perf_counter() - start
     calls = rounds * len(items)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for text, settings in items:
+            evaluate(text, settings, model=False)
+    alone_s = time.perf_counter() - start
     big = (" ".join(t for t, _ in items) * 20)[:200_000]
     start = time.perf_counter()
     evaluate(big, items[0][1])
@@ -63,6 +69,9 @@ def python_figures(items: list[tuple[str, dict]], rounds: int) -> dict:
         "per_item_us": rules_s / calls * 1e6,
         "baseline_per_item_us": base_s / calls * 1e6,
         "ratio_to_baseline": rules_s / base_s,
+        "rules_alone_per_item_us": alone_s / calls * 1e6,
+        "learned_part_per_item_us": (rules_s - alone_s) / calls * 1e6,
+        "ratio_to_rules_alone": rules_s / alone_s,
         "one_200k_char_text_s": big_s,
     }
 
@@ -110,7 +119,13 @@ def main() -> None:
             f"{fig['per_item_us']:.0f} µs/item; word-count baseline "
             f"{fig['baseline_per_item_us']:.1f} µs/item; ratio {fig['ratio_to_baseline']:.0f}x"
         )
-    print(f"python: one 200k-character text in {result['python']['one_200k_char_text_s']:.3f} s")
+    py = result["python"]
+    print(
+        f"python: rules alone {py['rules_alone_per_item_us']:.0f} µs/item; the learned second "
+        f"opinion adds {py['learned_part_per_item_us']:.0f} µs/item "
+        f"(ratio {py['ratio_to_rules_alone']:.2f}x to the rules alone)"
+    )
+    print(f"python: one 200k-character text in {py['one_200k_char_text_s']:.3f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(REPO)}")
