@@ -118,3 +118,34 @@ def test_python_and_javascript_give_the_same_opinion() -> None:
         assert abs(js["gaming"] - py.gaming) < 1e-9, item["id"]
         for gid, value in py.prompt_scores.items():
             assert abs(js["promptScores"][gid] - value) < 1e-9, item["id"]
+
+
+def test_the_goals_hold_over_every_collection() -> None:
+    """Issue 9's goals over every collection, held-out ones included once measured: >= 99% of
+    genuine answers credited, <= 5% flagged; >= 95% of gaming denied, >= 99% denied or flagged;
+    every decline and every other language reaches the instructor. Prints a table per kind."""
+    tally: dict[str, dict[str, int]] = {}
+    for item in items():
+        verdict = evaluate(item["text"], PROMPTS[item["grade_id"]].rule_settings())
+        kind = item["kind"].rsplit("-", 1)[0] if item["kind"][-1].isdigit() else item["kind"]
+        row = tally.setdefault(f"{item['expected']:10} {kind}", {})
+        row[verdict.status] = row.get(verdict.status, 0) + 1
+        row["review"] = row.get("review", 0) + verdict.needs_review
+        if verdict.status != "complete":
+            row[verdict.checks[-1]] = row.get(verdict.checks[-1], 0) + 1
+    for key, row in sorted(tally.items()):
+        print(key, row)
+
+    def total(expected: str, status: str) -> int:
+        return sum(r.get(status, 0) for k, r in tally.items() if k.startswith(expected + " "))
+
+    genuine = sum(total("complete", s) for s in ("complete", "flagged", "incomplete"))
+    gaming = sum(total("incomplete", s) for s in ("complete", "flagged", "incomplete"))
+    reach = sum(r.get("review", 0) for k, r in tally.items() if k.startswith("flagged "))
+    flagged_kind = sum(sum(r.get(s, 0) for s in ("complete", "flagged", "incomplete"))
+                       for k, r in tally.items() if k.startswith("flagged "))  # fmt: skip
+    assert total("complete", "incomplete") <= 0.01 * genuine
+    assert total("complete", "flagged") <= 0.05 * genuine
+    assert total("incomplete", "incomplete") >= 0.95 * gaming
+    assert total("incomplete", "complete") <= 0.01 * gaming
+    assert reach == flagged_kind
