@@ -50,9 +50,9 @@ COLLECTIONS = REPO / "tests" / "reflections"
 FIRST_CONTACT = COLLECTIONS / "first-contact"
 #: Collections the models learn from. Everything else under first-contact/ is held out.
 TRAINING = sorted(COLLECTIONS.glob("*.jsonl")) + [
-    FIRST_CONTACT / f"blind{n}.jsonl" for n in (6, 7, 8, 9)
+    FIRST_CONTACT / f"blind{n}.jsonl" for n in (6, 7, 8, 9, 10, 11)
 ]
-HELD_OUT = [FIRST_CONTACT / f"blind{n}.jsonl" for n in (10, 11)]
+HELD_OUT = [FIRST_CONTACT / f"blind{n}.jsonl" for n in (12, 13, 14)]
 MAX_WORDS = 3000
 DIGITS = 4
 WORD_MIN_DF, CHAR_MIN_DF, PROMPT_MIN_DF = 5, 20, 6

@@ -43,10 +43,15 @@ def test_model_json_is_what_the_training_script_makes() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+#: Collections written for the last measurement and never learned from (see the note).
+HELD_OUT = ("blind12.jsonl", "blind13.jsonl", "blind14.jsonl")
+
+
 def test_held_out_collections_are_never_learned_from() -> None:
     trained_on = load_model().data["trained_on"]
-    assert "blind10.jsonl" not in trained_on and "blind11.jsonl" not in trained_on
-    assert trained_on["blind8.jsonl"] > 100 and trained_on["blind9.jsonl"] > 100
+    assert not set(HELD_OUT) & set(trained_on)
+    for earlier in ("blind8.jsonl", "blind9.jsonl", "blind10.jsonl", "blind11.jsonl"):
+        assert trained_on[earlier] > 100  # measured at first contact, then learned from
 
 
 def test_the_learned_part_never_credits_what_the_rules_refused() -> None:
