@@ -48,11 +48,13 @@ from allyship.reflection.model import (  # noqa: E402
 
 COLLECTIONS = REPO / "tests" / "reflections"
 FIRST_CONTACT = COLLECTIONS / "first-contact"
-#: Collections the models learn from. Everything else under first-contact/ is held out.
-TRAINING = sorted(COLLECTIONS.glob("*.jsonl")) + [
-    FIRST_CONTACT / f"blind{n}.jsonl" for n in (6, 7, 8, 9, 10, 11)
-]
+#: Collections never learned from: written for the last first-contact measurement.
 HELD_OUT = [FIRST_CONTACT / f"blind{n}.jsonl" for n in (12, 13, 14)]
+#: Collections the models learn from: every other one (each first-contact collection only
+#: after its first-contact figures were recorded).
+TRAINING = sorted(COLLECTIONS.glob("*.jsonl")) + sorted(
+    p for p in FIRST_CONTACT.glob("blind*.jsonl") if p not in HELD_OUT
+)
 MAX_WORDS = 3000
 DIGITS = 4
 WORD_MIN_DF, CHAR_MIN_DF, PROMPT_MIN_DF = 5, 20, 6
