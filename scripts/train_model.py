@@ -53,7 +53,9 @@ HELD_OUT = [FIRST_CONTACT / f"blind{n}.jsonl" for n in (12, 13, 14)]
 #: Collections the models learn from: every other one (each first-contact collection only
 #: after its first-contact figures were recorded).
 TRAINING = sorted(COLLECTIONS.glob("*.jsonl")) + sorted(
-    p for p in FIRST_CONTACT.glob("blind*.jsonl") if p not in HELD_OUT
+    p
+    for p in FIRST_CONTACT.glob("blind*.jsonl")
+    if p not in HELD_OUT and p.with_suffix(".first-contact.json").is_file()
 )
 MAX_WORDS = 3000
 DIGITS = 4
