@@ -20,7 +20,13 @@ REPO = Path(__file__).resolve().parent.parent
 PROMPTS = {p.grade_id: p for a in assignments(REPO) for p in load_prompts(a, REPO)}
 NODE = shutil.which("node")
 RUNNER = REPO / "tests" / "js" / "run_rules.mjs"
-COLLECTIONS = sorted((REPO / "tests" / "reflections").glob("**/*.jsonl"))
+#: Every collection, a first-contact one only once its first-contact figures are recorded (a
+#: test run must not be the first look at a held-out collection).
+COLLECTIONS = sorted(
+    p
+    for p in (REPO / "tests" / "reflections").glob("**/*.jsonl")
+    if p.parent.name != "first-contact" or p.with_suffix(".first-contact.json").is_file()
+)
 
 
 def items() -> list[dict]:
