@@ -48,8 +48,11 @@ from allyship.reflection.model import (  # noqa: E402
 
 COLLECTIONS = REPO / "tests" / "reflections"
 FIRST_CONTACT = COLLECTIONS / "first-contact"
-#: Collections never learned from: written for the last first-contact measurement.
-HELD_OUT = [FIRST_CONTACT / f"blind{n}.jsonl" for n in (12, 13, 14)]
+#: Collections never learned from. blind12's gaming answers were written to be indistinguishable
+#: in style from genuine ones (another person's story, a flipped point of view, a formal résumé
+#: voice): learning from them taught the model to deny genuine answers in a formal voice, so it
+#: stays an adversarial benchmark, measured (see its first-contact figures), never learned from.
+HELD_OUT: list[Path] = [FIRST_CONTACT / "blind12.jsonl"]
 #: Collections the models learn from: every other one (each first-contact collection only
 #: after its first-contact figures were recorded).
 TRAINING = sorted(COLLECTIONS.glob("*.jsonl")) + sorted(

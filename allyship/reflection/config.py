@@ -47,7 +47,7 @@ class Rules:
         self.agreement_phrases = [tuple(p.split()) for p in data["agreement_phrases"]]
         #: a polite refusal to share ("I'd rather not"): to the instructor, never a silent zero
         self.decline_phrases = [tuple(p.split()) for p in data["decline_phrases"]]
-        self.decline_cues = frozenset(data["decline_cues"])
+        self.decline_cues = tuple(data["decline_cues"])  # word starts
         self.english_suffixes = tuple(data["english_suffixes"])
         self.classes = {name: frozenset(data[name]) for name in WORD_CLASSES}
         self.impossible = [tuple(pair) for pair in data["impossible"]]

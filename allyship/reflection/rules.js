@@ -211,7 +211,7 @@ function prepare(cfg) {
     agreementWords: set(cfg.agreement_words),
     agreementPhrases: cfg.agreement_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
     declinePhrases: cfg.decline_phrases.map((p) => p.split(/\s+/).filter(Boolean)),
-    declineCues: new Set(cfg.decline_cues),
+    declineCues: cfg.decline_cues, // word starts
     englishSuffixes: cfg.english_suffixes,
     classes: Object.fromEntries(WORD_CLASSES.map((n) => [n, set(cfg[n])])),
     impossible: cfg.impossible,
@@ -358,7 +358,7 @@ class Judge {
   declines() {
     if (this.n > Math.trunc(this.t.decline_max_words)) return false;
     if (phraseStarts(this.words, this.r.declinePhrases).some(Boolean)) return true;
-    const cues = new Set(this.words.filter((w) => this.r.declineCues.has(w))).size;
+    const cues = [...new Set(this.words)].filter((w) => this.r.declineCues.some((c) => w.startsWith(c))).length;
     return this.n < this.minimum && cues >= Math.trunc(this.t.decline_min_cues);
   }
 
@@ -1055,6 +1055,18 @@ function secondOpinion(verdict, op, settings, reasons, modelData) {
   return verdict;
 }
 
+// The rules' zeros that are judgements of voice and topic: a confident learned opinion sends
+// them to the instructor, credited (twin of `_second_look`).
+const JUDGEMENT_ZEROS = new Set(["off_topic", "generic", "abstract", "agreement", "summary"]);
+
+function secondLook(verdict, op, settings, reasons, modelData) {
+  const t = prepareModel(modelData).t;
+  const ownId = String(settings.grade_id || "");
+  const own = Object.hasOwn(op.promptScores, ownId) ? op.promptScores[ownId] : 1.0;
+  if (op.gaming < t.clear_flag && own >= t.own_prompt_clear) return learned(verdict, "flagged", "judgement_doubt", reasons);
+  return verdict;
+}
+
 const JUDGEMENT_FLAGS = new Set(["weak_topic", "off_course", "weak_personal", "impersonal", "second_person", "abstract_talk"]);
 
 /** Judge one reflection: returns {status, credit, reasons, words, checks, own_words}.
@@ -1063,6 +1075,11 @@ export function evaluate(text, settings, rulesConfig, reading = null, modelData 
   const verdict = new Judge(text, settings, rulesConfig, reading).verdict();
   // The models learned English: text the rules took for another language is left to them.
   const english = !verdict.checks.includes("other_language") && !verdict.checks.includes("unrecognised");
-  if (!modelData || verdict.status === "incomplete" || !english) return verdict;
-  return secondOpinion(verdict, opinion(typeof text === "string" ? text : "", modelData), settings, rulesConfig.reasons, modelData);
+  if (!modelData || !english) return verdict;
+  const op = () => opinion(typeof text === "string" ? text : "", modelData);
+  if (verdict.status === "incomplete") {
+    if (!verdict.checks.every((c) => JUDGEMENT_ZEROS.has(c))) return verdict;
+    return secondLook(verdict, op(), settings, rulesConfig.reasons, modelData);
+  }
+  return secondOpinion(verdict, op(), settings, rulesConfig.reasons, modelData);
 }

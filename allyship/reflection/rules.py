@@ -69,9 +69,30 @@ def evaluate(
     text = text if isinstance(text, str) else ""
     verdict = _Judge(text, settings, rules, reading).verdict()
     learned = load_model() if model is None else (model or None)
-    if learned is None or verdict.status == "incomplete" or not _english(verdict):
+    if learned is None or not _english(verdict):
         return verdict
+    if verdict.status == "incomplete":
+        if not set(verdict.checks) <= JUDGEMENT_ZEROS:
+            return verdict
+        return _second_look(verdict, learned.opinion(text), settings, rules, learned)
     return _second_opinion(verdict, learned.opinion(text), settings, rules, learned)
+
+
+#: The rules' zeros that are judgements of voice and topic (an engineer's or a nurse's own
+#: vocabulary can read as off topic): a confident learned opinion sends them to the instructor.
+JUDGEMENT_ZEROS = frozenset({"off_topic", "generic", "abstract", "agreement", "summary"})
+
+
+def _second_look(
+    verdict: Verdict, opinion: Opinion, settings: Mapping[str, Any], rules: Rules, model: Model
+) -> Verdict:
+    """Never a zero on a judgement the model confidently disagrees with: it is a genuine answer
+    to this prompt, so it is credited and flagged for the instructor (never silently)."""
+    t = model.thresholds
+    own = opinion.prompt_scores.get(str(settings.get("grade_id") or ""), 1.0)
+    if opinion.gaming < t["clear_flag"] and own >= t["own_prompt_clear"]:
+        return _learned(verdict, "flagged", "judgement_doubt", rules)
+    return verdict
 
 
 def _english(verdict: Verdict) -> bool:
@@ -201,13 +222,13 @@ class _Judge:
     def _declines(self) -> bool:
         """A short, polite refusal to share: nobody has to disclose, and the instructor hears.
         A known phrase ("rather not"), or, in an answer shorter than the prompt asks for, two
-        words of refusal or privacy ("pass", "safe", "sharing"): a short answer wrongly taken
-        for a decline still earns nothing, it only reaches the instructor."""
+        words of refusal or privacy (by their start: "passing", "safe", "privately"): a short
+        answer wrongly taken for a decline still earns nothing, it only reaches the instructor."""
         if self.n > int(self.t["decline_max_words"]):
             return False
         if any(_phrase_starts(self.words, self.r.decline_phrases)):
             return True
-        cues = len(set(self.words) & self.r.decline_cues)
+        cues = sum(1 for w in set(self.words) if w.startswith(self.r.decline_cues))
         return self.n < self.minimum and cues >= int(self.t["decline_min_cues"])
 
     def _other_language(self, effective: int, own: int, code: str) -> Verdict:
