@@ -11,15 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from test_rules_js import run_js
 
 from allyship.course import assignments, load_prompts
 from allyship.reflection import evaluate
-from allyship.reflection.model import MODEL_PATH, load_model
+from allyship.reflection.model import load_model
 
 REPO = Path(__file__).resolve().parent.parent
 PROMPTS = {p.grade_id: p for a in assignments(REPO) for p in load_prompts(a, REPO)}
 NODE = shutil.which("node")
-RUNNER = REPO / "tests" / "js" / "run_rules.mjs"
 #: Every collection, a first-contact one only once its first-contact figures are recorded (a
 #: test run must not be the first look at a held-out collection).
 COLLECTIONS = sorted(
@@ -115,20 +115,9 @@ def test_a_reflection_is_judged_in_well_under_50_ms() -> None:
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_python_and_javascript_give_the_same_opinion() -> None:
     chosen = items()[::3]
-    lines = "".join(json.dumps({"text": i["text"], "settings": {}}) + "\n" for i in chosen)
-    done = subprocess.run(
-        [NODE, str(RUNNER), str(MODEL_PATH.with_name("rules.json")), "-", "--opinion"],
-        input=lines,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    opinions = run_js([(i["text"], {}) for i in chosen], "--opinion")
     model = load_model()
-    for item, line in zip(chosen, done.stdout.splitlines(), strict=True):
-        js = json.loads(line)
+    for item, js in zip(chosen, opinions, strict=True):
         py = model.opinion(item["text"])
         assert abs(js["gaming"] - py.gaming) < 1e-9, item["id"]
         for gid, value in py.prompt_scores.items():

@@ -31,10 +31,11 @@ PROMPTS = {p.grade_id: p.rule_settings() for a in assignments(REPO) for p in loa
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
-def run_js(cases: list[tuple[str, dict]]) -> list[dict]:
+def run_js(cases: list[tuple[str, dict]], *mode: str) -> list[dict]:
+    """Each case through rules.js in node (``mode``: "--opinion" for the learned part alone)."""
     lines = "".join(json.dumps({"text": t, "settings": s}) + "\n" for t, s in cases)
     done = subprocess.run(
-        [NODE, str(RUNNER), str(RULES_PATH), str(READING_PATH)],
+        [NODE, str(RUNNER), str(RULES_PATH), str(READING_PATH), *mode],
         input=lines,
         capture_output=True,
         text=True,
