@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from traitlets.config import Config
 
+from allyship.errors import AllyshipError
+
+CONFIG_NAME = "nbgrader_config"
+
+
+class ConfigError(AllyshipError):
+    """An nbgrader configuration file cannot be read; the message names the file."""
+
+
+def config_chain(root: Path) -> list[Path]:
+    """Every ``nbgrader_config`` file nbgrader reads for a course at ``root``, lowest priority
+    first: Jupyter's config path (``/etc/jupyter``, ``{sys.prefix}/etc/jupyter``,
+    ``~/.jupyter``, ``JUPYTER_CONFIG_DIR``, ``JUPYTER_CONFIG_PATH``), then the course's own file,
+    which wins (as in ``NbGrader.initialize``). nbgrader also reads the working directory's file;
+    run from the course folder that is the course's own, and from anywhere else a file there
+    would silently change this course's settings, so it is not read."""
+    from jupyter_core.paths import jupyter_config_path
+
+    folders = [Path(p) for p in reversed(jupyter_config_path())] + [Path(root)]
+    found: list[Path] = []
+    for folder in folders:
+        for suffix in (".json", ".py"):  # traitlets reads .json before .py in each folder
+            path = (folder / (CONFIG_NAME + suffix)).resolve()
+            if path.is_file() and path not in found:
+                found.append(path)
+    return found
+
 
 def load_course_config(root: Path) -> Config:
-    """The course's ``nbgrader_config.py`` as a traitlets Config, with the root pinned to ``root``.
+    """The configuration nbgrader would use for the course at ``root``: the whole chain of
+    :func:`config_chain` merged in order, with the root pinned to ``root``.
 
+    A hub keeps ``Exchange.root`` and ``course_id`` in ``/etc/jupyter/nbgrader_config.py``:
+    reading only the course's file would grade an empty exchange and report everyone missing.
     Formgrader and the CLI run in other working directories, so the root is always explicit.
     """
-    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config = Config()
+    for path in config_chain(root):
+        loader = PyFileConfigLoader if path.suffix == ".py" else JSONFileConfigLoader
+        try:
+            config.merge(loader(path.name, path=str(path.parent)).load_config())
+        except Exception as err:  # noqa: BLE001 - any error in someone's config file
+            raise ConfigError(f"{path}: cannot be read as nbgrader configuration ({err})") from err
     config.CourseDirectory.root = str(root)
     return config
+
+
+def config_sources(root: Path) -> list[str]:
+    """The files :func:`load_course_config` read, for the run's report."""
+    return [os.fspath(p) for p in config_chain(root)]

@@ -153,8 +153,10 @@ def submit_to_exchange(
     (home / assignment / file_name(assignment, student)).write_bytes(
         notebook_bytes(course, assignment, student)
     )
+    from allyship.nbgrader_support import load_course_config
+
     cfg = Config()
-    cfg.CourseDirectory.course_id = "allyship"
+    cfg.CourseDirectory.course_id = load_course_config(course).CourseDirectory.course_id
     cfg.Exchange.root = str(exchange)
     cfg.Exchange.cache = str(home / ".cache")
     cfg.Exchange.assignment_dir = str(home)
