@@ -9,6 +9,9 @@ from pathlib import Path
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
+# Each course (or section) on one hub needs its own id: nbgrader's exchange keeps courses apart
+# by it. This file wins over a hub-wide /etc/jupyter/nbgrader_config.py, which `allyship` reads
+# too, as nbgrader does; delete this line to take the id from the hub-wide file.
 c.CourseDirectory.course_id = "allyship"
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.release_directory = "assignments"
