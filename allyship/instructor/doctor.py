@@ -1,0 +1,170 @@
+"""``allyship doctor``: inspect a course's set-up and name each problem, before a class finds it.
+
+Each check reads the machine as it is (configuration files, folder modes, the interpreter) and
+says ``ok`` or names the problem and where it is. Nothing is changed. The checks are the glue a
+JupyterHub trial needed by hand (``../shared/reviews/hub-trial.md``): an exchange ``allyship``
+would not see, a course id the students do not use, reflections other accounts can read, an
+interpreter students cannot run.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from allyship.nbgrader_support import config_chain, load_course_config
+
+DEFAULT_EXCHANGE = "/usr/local/share/nbgrader/exchange"
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    text: str
+
+    def line(self) -> str:
+        return f"{'ok' if self.ok else 'problem'}: {self.text}"
+
+
+def inspect(root: Path, homes: Path | None = Path("/home")) -> list[Finding]:
+    """Every check, in the order an instructor would fix them."""
+    findings = _exchange(root) + _course_id(root)
+    findings += _private(root, "the course folder", root)
+    for name in ("gradebook.db", "submitted", "autograded", "feedback", "reports"):
+        if (root / name).exists():
+            findings += _private(root / name, name, root)
+    if homes is not None and homes.is_dir():
+        findings += _homes(homes)
+    findings += _interpreter(Path(sys.executable))
+    return findings
+
+
+def _setting(path: Path, section: str, name: str) -> object:
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    loader = PyFileConfigLoader if path.suffix == ".py" else JSONFileConfigLoader
+    try:
+        config = loader(path.name, path=str(path.parent)).load_config()
+    except Exception:  # noqa: BLE001 - load_course_config has already named an unreadable file
+        return None
+    return config[section].get(name)
+
+
+def _shared(root: Path, section: str, name: str) -> tuple[object, Path | None]:
+    """The value every account reads (the chain without the course's own file), and where."""
+    course_file = (root / "nbgrader_config.py").resolve()
+    value, source = None, None
+    for path in config_chain(root):
+        if path != course_file and (found := _setting(path, section, name)) is not None:
+            value, source = found, path
+    return value, source
+
+
+def _exchange(root: Path) -> list[Finding]:
+    config = load_course_config(root)
+    ours = str(config.Exchange.root) if "root" in config.Exchange else DEFAULT_EXCHANGE
+    theirs, source = _shared(root, "Exchange", "root")
+    theirs = str(theirs) if theirs is not None else DEFAULT_EXCHANGE
+    findings = []
+    if ours != theirs:
+        where = source or "nbgrader's default"
+        findings.append(
+            Finding(
+                False,
+                f"this course collects from the exchange {ours}, but students' nbgrader reads "
+                f"{theirs} (from {where}): set Exchange.root once, in the hub-wide "
+                "/etc/jupyter/nbgrader_config.py",
+            )
+        )
+    folder = Path(ours)
+    if not folder.is_dir():
+        findings.append(Finding(False, f"the exchange {folder} does not exist"))
+        return findings
+    mode = folder.stat().st_mode
+    if not (mode & stat.S_IWOTH and mode & stat.S_ISVTX):
+        findings.append(
+            Finding(
+                False,
+                f"the exchange {folder} has mode {stat.filemode(mode)}: students need to write "
+                "to it (o+w) and the sticky bit (chmod 1777) keeps them from removing each "
+                "other's submissions",
+            )
+        )
+    if not findings:
+        findings.append(Finding(True, f"exchange {folder} (mode {stat.filemode(mode)})"))
+    return findings
+
+
+def _course_id(root: Path) -> list[Finding]:
+    ours = str(load_course_config(root).CourseDirectory.course_id or "")
+    theirs, source = _shared(root, "CourseDirectory", "course_id")
+    if not ours:
+        return [Finding(False, "no course id: set c.CourseDirectory.course_id")]
+    if theirs is not None and str(theirs) != ours:
+        return [
+            Finding(
+                False,
+                f"this course's id is {ours!r}, but students' nbgrader uses {theirs!r} (from "
+                f"{source}): their submissions go to another course",
+            )
+        ]
+    return [Finding(True, f"course id {ours!r}")]
+
+
+def _private(path: Path, label: str, root: Path) -> list[Finding]:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IROTH | stat.S_IWOTH | stat.S_IXOTH):
+        return [
+            Finding(
+                False,
+                f"{label} ({path}) has mode {stat.filemode(mode)}: other accounts can reach "
+                "reflections, grades or the roster (chmod o-rwx)",
+            )
+        ]
+    return [Finding(True, f"{label} is private")] if path == root else []
+
+
+def _homes(homes: Path) -> list[Finding]:
+    open_homes = []
+    for home in sorted(homes.iterdir()):
+        if home.is_dir() and not home.is_symlink():
+            mode = home.stat().st_mode
+            if mode & (stat.S_IROTH | stat.S_IXOTH | stat.S_IRGRP | stat.S_IXGRP):
+                open_homes.append(f"{home} ({stat.filemode(mode)})")
+    if open_homes:
+        shown = ", ".join(open_homes[:5]) + (" ..." if len(open_homes) > 5 else "")
+        count = "1 home folder" if len(open_homes) == 1 else f"{len(open_homes)} home folders"
+        return [
+            Finding(
+                False,
+                f"{count} other users can enter or list: {shown}. "
+                "Students' notebooks live there: chmod 700 each home (and set HOME_MODE 0700 "
+                "in /etc/login.defs for new accounts)",
+            )
+        ]
+    return [Finding(True, f"home folders in {homes} are private")]
+
+
+def _interpreter(python: Path) -> list[Finding]:
+    """Students' servers run this interpreter: every folder above it must be enterable by all,
+    and the file itself readable and runnable by all."""
+    target = python.resolve()
+    blocked = [
+        str(folder)
+        for folder in reversed(target.parents)
+        if not os.stat(folder).st_mode & stat.S_IXOTH
+    ]
+    mode = target.stat().st_mode
+    if blocked or not (mode & stat.S_IROTH and mode & stat.S_IXOTH):
+        where = f"the folder {blocked[0]}" if blocked else f"{target} ({stat.filemode(mode)})"
+        return [
+            Finding(
+                False,
+                f"students cannot run the course's Python {python}: {where} is closed to "
+                "other accounts; install the environment somewhere every user can read",
+            )
+        ]
+    return [Finding(True, f"students can run {python}")]
