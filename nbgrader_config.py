@@ -65,6 +65,17 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     _OURS + "EscapeFeedbackComments",
 ]
+# Feedback pages request nothing from another host: nbgrader's feedback template, found after
+# allyship/templates/feedback/mathjax.html.j2, a macro that loads nothing instead of MathJax
+# from cdnjs.
+import nbgrader as _nbgrader  # noqa: E402
+
+import allyship as _allyship  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(_allyship.__file__).parent / "templates"),
+    str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+]
 # Name each unreadable submitted notebook (e.g. not JSON); nbgrader then goes on with the others.
 c.Autograde.pre_convert_hook = _OURS + "report_unreadable_notebooks"
 

@@ -8,6 +8,7 @@ improve.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import time
 from datetime import datetime, timedelta
@@ -164,6 +165,18 @@ def test_exports_carry_no_reflection_text_by_default(zip_class: SimpleNamespace)
         text = (zip_class.reports / name).read_text(encoding="utf-8")
         assert phrase not in text, name
         assert "window.__pwned = 2" not in text, name
+
+
+def test_feedback_requests_nothing_from_another_host(zip_class: SimpleNamespace) -> None:
+    """No script, style sheet or image from a CDN: feedback opens offline and tells no one."""
+    pages = sorted((zip_class.course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+    assert len(pages) >= 20
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        off_host = re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html, re.IGNORECASE)
+        assert not off_host, f"{page}: {off_host[:3]}"
+        assert "cdnjs" not in html and "MathJax.js" not in html, page
+        assert "Score" in html or "score" in html  # still nbgrader's feedback page
 
 
 def test_rerun_keeps_overrides_and_regrades_only_what_changed(
