@@ -77,7 +77,7 @@ class Prompt:
             **self.settings,
             "prompt": f"{self.title}\n{asked}".strip(),
             "grade_id": self.grade_id,
-            "prompt_titles": prompt_titles(),
+            "prompt_titles": dict(prompt_titles()),  # a copy: the cached one stays intact
         }
 
 

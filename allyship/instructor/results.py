@@ -137,7 +137,7 @@ def _fill_graded(row: StudentRow, run: GradeRun, submission) -> dict[str, str]:
             max_score,
             prompt_status(score, max_score, grade.needs_manual_grade),
             reason=(comment.comment or "") if comment is not None else "",
-            words=evaluate(text, prompt.rule_settings()).words,
+            words=evaluate(text, prompt.rule_settings(), model=False).words,  # same count
             overridden=grade.manual_score is not None,
             text=text if run.include_text else None,
         )
