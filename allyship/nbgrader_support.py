@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -43,15 +44,25 @@ def load_course_config(root: Path) -> Config:
     reading only the course's file would grade an empty exchange and report everyone missing.
     Formgrader and the CLI run in other working directories, so the root is always explicit.
     """
+    return merged_config(root, [read_config_file(path) for path in config_chain(root)])
+
+
+def read_config_file(path: Path) -> Config:
+    """One configuration file (``.py`` or ``.json``), with an error that names it."""
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
+    loader = PyFileConfigLoader if path.suffix == ".py" else JSONFileConfigLoader
+    try:
+        return loader(path.name, path=str(path.parent)).load_config()
+    except Exception as err:  # noqa: BLE001 - any error in someone's config file
+        raise ConfigError(f"{path}: cannot be read as nbgrader configuration ({err})") from err
+
+
+def merged_config(root: Path, configs: list[Config]) -> Config:
+    """The files of the chain merged in order, with the root pinned to ``root``."""
     config = Config()
-    for path in config_chain(root):
-        loader = PyFileConfigLoader if path.suffix == ".py" else JSONFileConfigLoader
-        try:
-            config.merge(loader(path.name, path=str(path.parent)).load_config())
-        except Exception as err:  # noqa: BLE001 - any error in someone's config file
-            raise ConfigError(f"{path}: cannot be read as nbgrader configuration ({err})") from err
+    for one in configs:
+        config.merge(copy.deepcopy(one))  # merge shares sections: keep each file's own intact
     config.CourseDirectory.root = str(root)
     return config
 

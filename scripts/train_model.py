@@ -306,7 +306,7 @@ def combined(
     never saw it: the gaming probability out of fold, and the prompt scores out of fold for the
     answers the prompt model learned from (the others it never saw)."""
     from allyship.reflection.model import Model, Opinion
-    from allyship.reflection.rules import RULES, _second_opinion, evaluate
+    from allyship.reflection.rules import RULES, evaluate, reconsider
 
     learned = Model(model)
     prompts = {p.grade_id: p for a in assignments(REPO) for p in load_prompts(a, REPO)}
@@ -324,14 +324,15 @@ def combined(
         if item["expected"] not in ("complete", "incomplete"):
             continue
         settings = prompts[item["grade_id"]].rule_settings()
-        verdict = evaluate(item["text"], settings, model=False)
-        if verdict.status != "incomplete" and "other_language" not in verdict.checks:
+        alone = evaluate(item["text"], settings, model=False)
+
+        def opinion(item: dict = item) -> Opinion:
             fresh = learned.opinion(item["text"])
-            opinion = Opinion(
+            return Opinion(
                 g_oof.get(id(item), fresh.gaming), p_oof.get(id(item), fresh.prompt_scores)
             )
-            if "unrecognised" not in verdict.checks:
-                verdict = _second_opinion(verdict, opinion, settings, RULES, learned)
+
+        verdict = reconsider(alone, opinion, settings, RULES, learned)
         tally[(item["expected"], verdict.status)] += 1
     genuine = sum(tally[("complete", s)] for s in ("complete", "flagged", "incomplete"))
     gaming = sum(tally[("incomplete", s)] for s in ("complete", "flagged", "incomplete"))

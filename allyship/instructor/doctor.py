@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from allyship.nbgrader_support import config_chain, load_course_config
+from allyship.nbgrader_support import config_chain, merged_config, read_config_file
 
 DEFAULT_EXCHANGE = "/usr/local/share/nbgrader/exchange"
 
@@ -31,7 +31,8 @@ class Finding:
 
 def inspect(root: Path, homes: Path | None = Path("/home")) -> list[Finding]:
     """Every check, in the order an instructor would fix them."""
-    findings = _exchange(root) + _course_id(root)
+    chain = Chain(root)
+    findings = _exchange(chain) + _course_id(chain)
     findings += _private(root, "the course folder", root)
     for name in ("gradebook.db", "submitted", "autograded", "feedback", "reports"):
         if (root / name).exists():
@@ -42,31 +43,29 @@ def inspect(root: Path, homes: Path | None = Path("/home")) -> list[Finding]:
     return findings
 
 
-def _setting(path: Path, section: str, name: str) -> object:
-    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+class Chain:
+    """The configuration chain, each file read once: what the course uses (all of it) and what
+    every account reads (all but the course's own file)."""
 
-    loader = PyFileConfigLoader if path.suffix == ".py" else JSONFileConfigLoader
-    try:
-        config = loader(path.name, path=str(path.parent)).load_config()
-    except Exception:  # noqa: BLE001 - load_course_config has already named an unreadable file
-        return None
-    return config[section].get(name)
+    def __init__(self, root: Path) -> None:
+        course_file = (root / "nbgrader_config.py").resolve()
+        self.files = [(path, read_config_file(path)) for path in config_chain(root)]
+        self.course = merged_config(root, [config for _, config in self.files])
+        self.shared = [(path, config) for path, config in self.files if path != course_file]
 
-
-def _shared(root: Path, section: str, name: str) -> tuple[object, Path | None]:
-    """The value every account reads (the chain without the course's own file), and where."""
-    course_file = (root / "nbgrader_config.py").resolve()
-    value, source = None, None
-    for path in config_chain(root):
-        if path != course_file and (found := _setting(path, section, name)) is not None:
-            value, source = found, path
-    return value, source
+    def shared_value(self, section: str, name: str) -> tuple[object, Path | None]:
+        """The value the last shared file sets, and that file (None, None when none does)."""
+        value, source = None, None
+        for path, config in self.shared:
+            if (found := config[section].get(name)) is not None:
+                value, source = found, path
+        return value, source
 
 
-def _exchange(root: Path) -> list[Finding]:
-    config = load_course_config(root)
+def _exchange(chain: Chain) -> list[Finding]:
+    config = chain.course
     ours = str(config.Exchange.root) if "root" in config.Exchange else DEFAULT_EXCHANGE
-    theirs, source = _shared(root, "Exchange", "root")
+    theirs, source = chain.shared_value("Exchange", "root")
     theirs = str(theirs) if theirs is not None else DEFAULT_EXCHANGE
     findings = []
     if ours != theirs:
@@ -98,9 +97,9 @@ def _exchange(root: Path) -> list[Finding]:
     return findings
 
 
-def _course_id(root: Path) -> list[Finding]:
-    ours = str(load_course_config(root).CourseDirectory.course_id or "")
-    theirs, source = _shared(root, "CourseDirectory", "course_id")
+def _course_id(chain: Chain) -> list[Finding]:
+    ours = str(chain.course.CourseDirectory.course_id or "")
+    theirs, source = chain.shared_value("CourseDirectory", "course_id")
     if not ours:
         return [Finding(False, "no course id: set c.CourseDirectory.course_id")]
     if theirs is not None and str(theirs) != ours:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -69,13 +69,28 @@ def evaluate(
     text = text if isinstance(text, str) else ""
     verdict = _Judge(text, settings, rules, reading).verdict()
     learned = load_model() if model is None else (model or None)
-    if learned is None or not _english(verdict):
+    if learned is None:
+        return verdict
+    return reconsider(verdict, lambda: learned.opinion(text), settings, rules, learned)
+
+
+def reconsider(
+    verdict: Verdict,
+    opinion: Callable[[], Opinion],
+    settings: Mapping[str, Any],
+    rules: Rules,
+    model: Model,
+) -> Verdict:
+    """The rules' verdict with the learned second opinion applied (``opinion`` is only asked
+    for when it can matter). The one place the two meet: the grader and the training script's
+    out-of-fold figures both go through it."""
+    if not _english(verdict):
         return verdict
     if verdict.status == "incomplete":
         if not set(verdict.checks) <= JUDGEMENT_ZEROS:
             return verdict
-        return _second_look(verdict, learned.opinion(text), settings, rules, learned)
-    return _second_opinion(verdict, learned.opinion(text), settings, rules, learned)
+        return _second_look(verdict, opinion(), settings, rules, model)
+    return _second_opinion(verdict, opinion(), settings, rules, model)
 
 
 #: The rules' zeros that are judgements of voice and topic (an engineer's or a nurse's own
