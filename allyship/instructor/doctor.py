@@ -39,7 +39,21 @@ def inspect(root: Path, homes: Path | None = Path("/home")) -> list[Finding]:
             findings += _private(root / name, name, root)
     if homes is not None and homes.is_dir():
         findings += _homes(homes)
-    findings += _interpreter(Path(sys.executable))
+    findings += interpreter_findings(Path(sys.prefix))
+    return findings
+
+
+def interpreter_findings(venv: Path) -> list[Finding]:
+    """Can every user's hub server start from the course environment ``venv``?"""
+    findings = _interpreter(venv / "bin" / "python")
+    if not (venv / "bin" / "jupyterhub-singleuser").is_file():
+        findings.append(
+            Finding(
+                False,
+                f"{venv} has no jupyterhub-singleuser, so a hub cannot start servers from it: "
+                "pip install 'allyship[hub]' there (make setup does)",
+            )
+        )
     return findings
 
 

@@ -1,0 +1,293 @@
+"""``allyship hub init``: a JupyterHub classroom for one course, written, not hand-made.
+
+A trial on a real multi-user hub (``../shared/reviews/hub-trial.md``) needed about ten pieces of
+glue: the exchange and course id for every account, students limited to the Assignment List,
+the instructor's formgrader reachable inside JupyterLab, terminals that find ``allyship``,
+private homes. Each is one file here, under one hub folder, so the set-up can be read,
+re-generated and removed as a whole:
+
+- ``jupyterhub_config.py``: users and groups from the roster, the course environment's
+  single-user server, and a spawn hook that gives each role its own Jupyter configuration
+  folder (``JUPYTER_CONFIG_PATH`` comes first in Jupyter's search path);
+- ``jupyter/common/nbgrader_config.py``: the exchange and course id every account reads;
+- ``jupyter/student/`` and ``jupyter/instructor/``: server extensions, JupyterLab plugins,
+  terminals and framing per role; the instructor's file names the course folder;
+- ``setup-system.sh``: what only root can do (accounts with private homes, the exchange
+  folder), for the administrator to read and run;
+- ``env.sh``: the same environment for a shell outside the hub (ssh, cron).
+
+Hiding formgrader from students is convenience, not protection: what keeps reflections and
+grades private is file permissions (private homes, the exchange's modes, a private course
+folder), which ``setup-system.sh`` sets and ``allyship doctor`` checks.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from allyship.errors import AllyshipError
+from allyship.instructor.identity import id_problem, shown_id
+
+#: nbgrader's server extensions and JupyterLab plugins that only instructors get.
+INSTRUCTOR_SERVER_EXTENSIONS = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+)
+INSTRUCTOR_LAB_PLUGINS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:create-assignment",
+)
+#: A Unix login name: PAM's users are Unix accounts, so a hub user must be one.
+UNIX_NAME_HELP = "a Unix login: lowercase letters, digits, '_' or '-', starting with a letter"
+
+
+class HubError(AllyshipError):
+    """The hub set-up cannot be written as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class HubPlan:
+    """What a hub classroom for one course needs to know."""
+
+    course: Path  # the instructor's course folder
+    course_id: str
+    out: Path  # the hub folder the files are written to
+    venv: Path  # the course environment every user's server runs from
+    exchange: Path
+    instructors: tuple[str, ...]
+    students: tuple[str, ...]
+    bind_url: str = "http://127.0.0.1:8000"
+    proxy: str = "configurable-http-proxy"
+
+    def config_path(self, role: str) -> str:
+        return f"{self.out / 'jupyter' / role}:{self.out / 'jupyter' / 'common'}"
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+
+def unix_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a hub user's Unix login, or None."""
+    problem = id_problem(name)
+    if problem:
+        return problem
+    if not (name[0].islower() and all(c.islower() or c.isdigit() or c in "_-" for c in name)):
+        return f"{shown_id(name)} is not {UNIX_NAME_HELP}"
+    if len(name) > 32:
+        return f"{shown_id(name)} is longer than the 32 characters of a Unix login"
+    return None
+
+
+def check_users(instructors: list[str], students: list[str]) -> list[str]:
+    """Every reason the users cannot be hub accounts (empty when they all can)."""
+    problems = [f"instructor {p}" for n in instructors if (p := unix_name_problem(n))]
+    problems += [f"student {p}" for n in students if (p := unix_name_problem(n))]
+    both = sorted(set(instructors) & set(students))
+    if both:
+        problems.append(f"{', '.join(both)}: listed as instructor and as student")
+    if not instructors:
+        problems.append("no instructor: name one with --instructor")
+    return problems
+
+
+# ------------------------------------------------------------------------------ the files
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def terminals() -> dict[str, object]:
+    """Terminals as a plain interactive shell: under a hub, jupyter_server_terminals starts a
+    login shell, whose /etc/profile resets PATH and loses the course environment."""
+    return {"shell_command": ["/bin/bash", "-i"]}
+
+
+def student_server_config() -> str:
+    return _json(
+        {
+            "ServerApp": {
+                "jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS},
+                "terminado_settings": terminals(),
+            }
+        }
+    )
+
+
+def instructor_server_config() -> str:
+    """Formgrader shows inside JupyterLab in an iframe of the same origin; JupyterHub 4.1 and
+    later forbid all framing (``frame-ancestors 'none'``), so the instructor's server allows
+    its own origin. Students' servers keep the hub's default."""
+    return _json(
+        {
+            "ServerApp": {
+                "jpserver_extensions": {name: True for name in INSTRUCTOR_SERVER_EXTENSIONS},
+                "terminado_settings": terminals(),
+                "tornado_settings": {
+                    "headers": {"Content-Security-Policy": "frame-ancestors 'self'"}
+                },
+            }
+        }
+    )
+
+
+def page_config(disabled: bool) -> str:
+    return _json({"disabledExtensions": {name: disabled for name in INSTRUCTOR_LAB_PLUGINS}})
+
+
+def common_nbgrader_config(plan: HubPlan) -> str:
+    return (
+        '"""Read by every account of the hub (students and instructors): the course and its\n'
+        'exchange. Written by `allyship hub init`; re-run it rather than edit."""\n\n'
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {plan.course_id!r}\n"
+        f"c.Exchange.root = {str(plan.exchange)!r}\n"
+    )
+
+
+def instructor_nbgrader_config(plan: HubPlan) -> str:
+    return (
+        '"""The instructors\' course folder, so formgrader and nbgrader started anywhere find it\n'
+        '(nbgrader then also reads its nbgrader_config.py). Written by `allyship hub init`."""\n\n'
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(plan.course)!r}\n"
+    )
+
+
+def hub_config(plan: HubPlan) -> str:
+    users = {"instructors": sorted(plan.instructors), "students": sorted(plan.students)}
+    state = plan.out / "state"
+    lines = [
+        f"# JupyterHub for the allyship course {plan.course_id!r}. Written by `allyship hub init`:",
+        "# re-run it after a roster change rather than edit (your own settings belong in a file",
+        "# of yours that loads this one with load_subconfig).",
+        "",
+        "c = get_config()  # noqa: F821",
+        "",
+        f"c.JupyterHub.bind_url = {plan.bind_url!r}",
+        'c.JupyterHub.hub_ip = "127.0.0.1"',
+        f"c.ConfigurableHTTPProxy.command = [{plan.proxy!r}]",
+        "# The hub's own state (database, cookie secret) is root's alone.",
+        f'c.JupyterHub.db_url = "sqlite:///{state / "jupyterhub.sqlite"}"',
+        f"c.JupyterHub.cookie_secret_file = {str(state / 'jupyterhub_cookie_secret')!r}",
+        f"c.JupyterHub.pid_file = {str(state / 'jupyterhub.pid')!r}",
+        "",
+        "# Accounts: PAM (the machine's Unix users) by default; another authenticator works the",
+        "# same way as long as its user names are the roster's ids.",
+        f"INSTRUCTORS = {users['instructors']!r}",
+        f"STUDENTS = {users['students']!r}",
+        "c.Authenticator.allowed_users = set(INSTRUCTORS) | set(STUDENTS)",
+        'c.JupyterHub.load_groups = {"instructors": {"users": INSTRUCTORS},',
+        '                            "students": {"users": STUDENTS}}',
+        "",
+        "# Every user's server runs from the course environment, in JupyterLab.",
+        'c.JupyterHub.spawner_class = "localprocess"',
+        f"c.Spawner.cmd = [{str(plan.bin / 'jupyterhub-singleuser')!r}]",
+        'c.Spawner.default_url = "/lab"',
+        "c.Spawner.environment = {",
+        f'    "PATH": {str(plan.bin) + ":/usr/local/bin:/usr/bin:/bin"!r},',
+        f'    "VIRTUAL_ENV": {str(plan.venv)!r},',
+        "}",
+        "c.Spawner.start_timeout = 120",
+        "c.Spawner.http_timeout = 120",
+        "",
+        "",
+        "def per_role(spawner):",
+        '    """Each role reads its own Jupyter configuration folder first."""',
+        '    role = "instructor" if spawner.user.name in INSTRUCTORS else "student"',
+        "    paths = {",
+        f'        "instructor": {plan.config_path("instructor")!r},',
+        f'        "student": {plan.config_path("student")!r},',
+        "    }",
+        '    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": paths[role]}',
+        "",
+        "",
+        "c.Spawner.pre_spawn_hook = per_role",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def setup_script(plan: HubPlan) -> str:
+    """What only root can do, in the order it must happen, safe to run twice."""
+    q = shlex.quote
+    users = [*plan.instructors, *plan.students]
+    lines = [
+        "#!/bin/sh",
+        "# Written by `allyship hub init`: the system side of the hub classroom. Read it, then run",
+        "# it as root. Safe to run again after a roster change.",
+        "set -eu",
+        "# Accounts with private homes (students' notebooks live there).",
+        f"for user in {' '.join(q(u) for u in users)}; do",
+        '  id -u "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"',
+        '  home=$(getent passwd "$user" | cut -d: -f6)',
+        '  chmod 700 "$home"',
+        "done",
+        "# New accounts made by other tools get private homes too.",
+        "if [ -f /etc/login.defs ] && ! grep -q '^HOME_MODE' /etc/login.defs; then",
+        "  echo 'HOME_MODE 0700' >> /etc/login.defs",
+        "fi",
+        "# The exchange: everyone writes, the sticky bit keeps each submission its owner's.",
+        f"mkdir -p {q(str(plan.exchange))}",
+        f"chmod 1777 {q(str(plan.exchange))}",
+        "# The hub's state is root's alone; the Jupyter configuration is read by every account.",
+        f"mkdir -p {q(str(plan.out / 'state'))}",
+        f"chmod 700 {q(str(plan.out / 'state'))}",
+        f"chmod -R a+rX {q(str(plan.out / 'jupyter'))}",
+        "# The course folder (grades, submissions, the roster) is the instructor's alone.",
+        f"chmod o-rwx {q(str(plan.course))}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def env_script(plan: HubPlan) -> str:
+    return (
+        "# Written by `allyship hub init`. Source it in a shell outside the hub (ssh, cron) to\n"
+        "# work on the course as the instructor's server does:  . "
+        + str(plan.out / "env.sh")
+        + "\n"
+        f"export VIRTUAL_ENV={shlex.quote(str(plan.venv))}\n"
+        f'export PATH={shlex.quote(str(plan.bin))}:"$PATH"\n'
+        f"export JUPYTER_CONFIG_PATH={shlex.quote(plan.config_path('instructor'))}\n"
+    )
+
+
+def files(plan: HubPlan) -> dict[str, str]:
+    """Every file of the hub folder: relative path -> text."""
+    return {
+        "jupyterhub_config.py": hub_config(plan),
+        "jupyter/common/nbgrader_config.py": common_nbgrader_config(plan),
+        "jupyter/instructor/nbgrader_config.py": instructor_nbgrader_config(plan),
+        "jupyter/instructor/jupyter_server_config.json": instructor_server_config(),
+        "jupyter/instructor/labconfig/page_config.json": page_config(disabled=False),
+        "jupyter/student/jupyter_server_config.json": student_server_config(),
+        "jupyter/student/labconfig/page_config.json": page_config(disabled=True),
+        "setup-system.sh": setup_script(plan),
+        "env.sh": env_script(plan),
+    }
+
+
+def write(plan: HubPlan) -> list[Path]:
+    """Write the hub folder; returns the files written. Readable by all but the hub's state."""
+    written = []
+    for relative, text in files(plan).items():
+        path = plan.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (plan.out, *path.parents):
+            if folder == plan.out.parent:
+                break
+            folder.chmod(0o755)
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755 if relative.endswith(".sh") else 0o644)
+        written.append(path)
+    state = plan.out / "state"
+    state.mkdir(exist_ok=True)
+    state.chmod(stat.S_IRWXU)
+    return written
