@@ -14,6 +14,7 @@ from typing import Any
 
 from allyship.course import Prompt, cell_text
 from allyship.reflection import Verdict, evaluate
+from allyship.reflection.reading import load_reading
 
 #: Notebook-level metadata key (under ``metadata.allyship``) listing the expected answer cells, so
 #: the self-check can tell a deleted answer cell from an assignment without that prompt.
@@ -87,7 +88,7 @@ def judge(answer: str | None, prompt: Prompt, number: int) -> Verdict:
     """The verdict on one answer (None: the answer cell was deleted)."""
     if answer is None:
         return deleted_verdict(number, prompt)
-    return evaluate(answer, prompt.rule_settings())
+    return evaluate(answer, prompt.rule_settings(), reading=load_reading(prompt.course))
 
 
 def check_cells(cells: Sequence[Mapping[str, Any]], prompts: Iterable[Prompt]) -> list[ItemResult]:

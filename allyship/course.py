@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ class Prompt:
     text: str
     points: float
     settings: dict[str, Any] = field(default_factory=dict)
+    #: The course folder the prompt was read from (its reading is what answers are compared to).
+    course: Path | None = field(default=None, compare=False)
 
     @property
     def min_words(self) -> int:
@@ -178,7 +180,8 @@ def load_prompts(assignment: str, root: Path | None = None) -> list[Prompt]:
     prompts = prompts_from_notebook(read_notebook_json(path), assignment)
     if not prompts:
         raise CourseError(f"{path}: no reflection prompts found")
-    return prompts
+    course = path.parent.parent.parent
+    return [replace(p, course=course) for p in prompts]
 
 
 def assignments(root: Path | None = None) -> list[str]:

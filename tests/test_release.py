@@ -97,3 +97,42 @@ def test_release_lists_the_expected_answers(name: str) -> None:
     student = json.loads((REPO / "assignments" / name / f"{name}.ipynb").read_text())
     listed = [a["grade_id"] for a in student["metadata"]["allyship"]["answers"]]
     assert listed == [p.grade_id for p in load_prompts(name, REPO)]
+
+
+OWN_PARAGRAPH = (
+    "On the first morning of the term our instructor asked each of us to carry a small notebook "
+    "for a week and to write down every moment when we noticed who spoke first in a meeting, "
+    "who was interrupted, whose idea was repeated later by someone else and praised, and what "
+    "we ourselves did in that moment, without judging it yet, only noticing it and writing the "
+    "time, the place and the people who were there, so that at the end of the week we could "
+    "read the pattern back and ask what it said about the room and about us."
+)
+
+
+@pytest.mark.slow
+def test_a_course_grades_against_its_own_reading(tmp_path: Path) -> None:
+    """An instructor's book edit reaches the copy check through the course folder: release
+    writes ``<course>/reading.json`` and leaves the installed package alone."""
+    import shutil
+
+    from conftest import copy_course
+
+    from allyship.answers import judge
+
+    course = copy_course(tmp_path / "course")
+    shutil.copytree(REPO / "book", course / "book", ignore=shutil.ignore_patterns("_build"))
+    with (course / "book" / "introspection.md").open("a", encoding="utf-8") as fh:
+        fh.write(f"\n\n{OWN_PARAGRAPH}\n")
+    package_before = READING_PATH.read_bytes()
+    result = subprocess.run(
+        [str(BIN / "allyship"), "release", "introspection", "--course", str(course)],
+        env=tool_env(), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"fingerprints in {course / 'reading.json'}" in result.stdout
+    assert READING_PATH.read_bytes() == package_before
+    prompt = load_prompts("introspection", course)[0]
+    ours = judge(OWN_PARAGRAPH, prompt, 1)
+    assert "match the course reading" in " ".join(ours.reasons), ours
+    packaged = judge(OWN_PARAGRAPH, load_prompts("introspection", REPO)[0], 1)
+    assert "match the course reading" not in " ".join(packaged.reasons)

@@ -28,15 +28,28 @@ def generate(root: Path, assignment: str) -> tuple[bool, str]:
 
 
 def refresh_reading(root: Path) -> list[str]:
-    """Re-fingerprint what the package carries of the course: the reading (essay + book) that
-    copy detection compares against, and the prompts a downloaded notebook is checked against
-    without ``source/``. Says what changed."""
+    """Re-fingerprint the course reading (essay + book) that copy detection compares against,
+    into the course folder. When the package itself is part of this course folder (this
+    repository), also what the package carries: the reading and the prompts a downloaded
+    notebook is checked against without ``source/``. Says what changed."""
     from allyship.check import PACKAGED_PATH, write_packaged
-    from allyship.reflection.reading import READING_PATH, update_reading
+    from allyship.reflection.reading import COURSE_READING, READING_PATH, update_reading
 
     changed = []
+    if update_reading(root, root / COURSE_READING):
+        changed.append(f"updated the course reading fingerprints in {root / COURSE_READING}")
+    if not carries_package(root):
+        return changed
     if update_reading(root):
-        changed.append(f"updated the course reading fingerprints in {READING_PATH}")
+        changed.append(f"updated the package's reading fingerprints in {READING_PATH}")
     if write_packaged(root):
         changed.append(f"updated the course's prompts for the self-check in {PACKAGED_PATH}")
     return changed
+
+
+def carries_package(root: Path) -> bool:
+    """True when the installed ``allyship`` package lives inside the course folder ``root``
+    (a development checkout): only then is the package's data the course's to rewrite."""
+    import allyship
+
+    return Path(allyship.__file__).resolve().parent.is_relative_to(root.resolve())

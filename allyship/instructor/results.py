@@ -82,7 +82,7 @@ def flag_copies(rows: list[StudentRow], texts: dict[str, dict[str, str]], run: G
     Compared with the class and with the fingerprints of earlier terms the course keeps in
     ``fingerprints/earlier/``; this term's are written to ``fingerprints/<assignment>.json``.
     """
-    supplied = Supplied(course_texts(run), load_reading())
+    supplied = Supplied(course_texts(run), load_reading(run.paths.root))
     current = {
         p.grade_id: {
             s: fingerprint(t[p.grade_id], supplied) for s, t in texts.items() if t.get(p.grade_id)

@@ -5,6 +5,11 @@ rewritten as the course grows, so ``reading.json`` stores one Bloom filter of ha
 shingles per source. ``build_fingerprints(root)`` regenerates it in well under a second;
 ``allyship release`` calls :func:`update_reading`. When the essay is not on this machine, its
 stored filter is kept as it is.
+
+A course keeps its own fingerprints in its folder (``<course>/reading.json``, written by
+``allyship release``), so an instructor who edits the book grades against their own reading
+with a shared, read-only install; the package's file holds this repository's reading and is
+what a course without its own file, or a student's self-check, uses.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from allyship.reflection.text import bloom_positions, shingle_hashes, tokenize
 
 HERE = Path(__file__).resolve().parent
 READING_PATH = HERE / "reading.json"
+#: The file name of a course's own fingerprints, at the top of its folder.
+COURSE_READING = "reading.json"
 ESSAY_NAME = "seed-essay.txt"
 
 # MyST fences whose body is prose (kept); any other fence (code, code-cell, widgets) is dropped.
@@ -152,7 +159,7 @@ def update_reading(root: Path | str, path: Path = READING_PATH) -> bool:
     if fresh == previous:
         return False
     path.write_text(json.dumps(fresh, indent=1) + "\n", encoding="utf-8")
-    load_reading.cache_clear()
+    _load.cache_clear()
     return True
 
 
@@ -172,9 +179,21 @@ class Reading:
         return False
 
 
-@lru_cache(maxsize=1)
-def load_reading() -> Reading:
-    """The committed fingerprints (none when the file is missing: copy checks are then off)."""
-    if not READING_PATH.is_file():
+def reading_path(course: Path | None = None) -> Path:
+    """The fingerprints a course grades against: its own file, else the package's."""
+    if course is not None and (course / COURSE_READING).is_file():
+        return course / COURSE_READING
+    return READING_PATH
+
+
+def load_reading(course: Path | None = None) -> Reading:
+    """The fingerprints of ``course``'s reading (the package's when it has none of its own, or
+    with no course); none when the file is missing: copy checks are then off."""
+    return _load(reading_path(course))
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> Reading:
+    if not path.is_file():
         return Reading(None)
-    return Reading(json.loads(READING_PATH.read_text(encoding="utf-8")))
+    return Reading(json.loads(path.read_text(encoding="utf-8")))
