@@ -18,14 +18,14 @@ INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from allyship.commands import check, doctor, grade, hub, release, roster
+    from allyship.commands import check, doctor, grade, hub, release, roster, term
 
     parser = argparse.ArgumentParser(
         prog="allyship",
         description="Course tools for Allyship in Practice.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (release, check, grade, roster, doctor, hub):
+    for module in (release, check, grade, roster, doctor, hub, term):
         module.register(subparsers)
     return parser
 

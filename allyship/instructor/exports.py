@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from allyship.course import Prompt
+from allyship.instructor.roster import RosterStudent
 from allyship.instructor.rows import StudentRow
 
 
@@ -88,6 +89,16 @@ CANVAS_HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_HEADER = ("ID number", "Email address", "Full name")
 
 
+def canvas_identity(student: RosterStudent) -> list[object]:
+    """The :data:`CANVAS_HEADER` cells of a student: the roster's LMS id is Canvas's user ID."""
+    return [student.sortable_name, student.lms_id, "", "", ""]
+
+
+def moodle_identity(student: RosterStudent) -> list[object]:
+    """The :data:`MOODLE_HEADER` cells of a student: the LMS id is Moodle's ID number."""
+    return [student.lms_id, student.email, student.display_name]
+
+
 def lms_rows(rows: Sequence[StudentRow]) -> list[StudentRow]:
     """Students the LMS can identify (an LMS id in the roster); a blank grade when not graded.
 
@@ -112,10 +123,10 @@ def write_all(
     _write(
         out / "canvas.csv",
         [*CANVAS_HEADER, assignment],
-        ([r.student.sortable_name, r.student.lms_id, "", "", "", _num(r.total)] for r in keyed),
+        ([*canvas_identity(r.student), _num(r.total)] for r in keyed),
     )
     _write(
         out / "moodle.csv",
         [*MOODLE_HEADER, assignment],
-        ([r.student.lms_id, r.student.email, r.student.display_name, _num(r.total)] for r in keyed),
+        ([*moodle_identity(r.student), _num(r.total)] for r in keyed),
     )

@@ -137,8 +137,14 @@ def instructor_server_config() -> str:
     )
 
 
+#: JupyterLab asks every new user whether to fetch Jupyter's news from the internet; a class
+#: has no use for the question (and nothing is fetched either way).
+QUIET_LAB_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
+
+
 def page_config(disabled: bool) -> str:
-    return _json({"disabledExtensions": {name: disabled for name in INSTRUCTOR_LAB_PLUGINS}})
+    plugins = {name: disabled for name in INSTRUCTOR_LAB_PLUGINS}
+    return _json({"disabledExtensions": {**plugins, **dict.fromkeys(QUIET_LAB_PLUGINS, True)}})
 
 
 def common_nbgrader_config(plan: HubPlan) -> str:
