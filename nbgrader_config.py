@@ -65,9 +65,9 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     _OURS + "EscapeFeedbackComments",
 ]
-# Feedback pages request nothing from another host: nbgrader's feedback template, found after
-# allyship/templates/feedback/mathjax.html.j2, a macro that loads nothing instead of MathJax
-# from cdnjs.
+# Feedback pages and formgrader's submission page request nothing from another host: nbgrader's
+# templates, found after allyship/templates/{feedback,formgrade}/mathjax.html.j2, macros that
+# load nothing instead of MathJax from cdnjs.
 import nbgrader as _nbgrader  # noqa: E402
 
 import allyship as _allyship  # noqa: E402

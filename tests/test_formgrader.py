@@ -401,6 +401,26 @@ def test_links_in_an_answer_are_inert_and_its_images_never_load_in_formgrader(
     written.unlink()
 
 
+def test_the_submission_page_requests_nothing_from_another_host(
+    graded: SimpleNamespace, formgrader: str, page: Any
+) -> None:
+    """nbconvert's template loads MathJax from cdnjs; the course's stands in for it, so the
+    page asks only its own server and formgrader still focuses the first score box."""
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_submission(page, formgrader, "nguyen")
+    wait_for_grades(page)
+    host = formgrader.split("/")[2]
+    elsewhere = [
+        u for u in requests if not u.startswith(("data:", "blob:")) and u.split("/")[2] != host
+    ]
+    assert not elsewhere, elsewhere
+    assert not errors, errors
+    page.wait_for_function("() => window.MathJax && MathJax.loaded === true")
+
+
 def test_links_and_images_in_the_feedback_are_text(graded: SimpleNamespace, page: Any) -> None:
     """D-H5 and D-L7 in the feedback the student (and the instructor) opens."""
     feedback = graded.course / "feedback" / "hostile" / ASSIGNMENT / f"{ASSIGNMENT}.html"
