@@ -6,6 +6,7 @@ Set-ups are built in temporary folders: the hub-wide configuration on ``JUPYTER_
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -14,6 +15,14 @@ import pytest
 from conftest import BIN, copy_course
 
 from allyship.instructor.doctor import _interpreter, inspect
+
+#: What allyship hub init gives instructors: a plain shell in terminals, framing by itself.
+INSTRUCTOR_SERVER = {
+    "ServerApp": {
+        "terminado_settings": {"shell_command": ["/bin/bash", "-i"]},
+        "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}},
+    }
+}
 
 
 @pytest.fixture
@@ -29,6 +38,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         f'c = get_config()\nc.CourseDirectory.course_id = "allyship"\n'
         f"c.Exchange.root = {str(exchange)!r}\n"
     )
+    (etc / "jupyter_server_config.json").write_text(json.dumps(INSTRUCTOR_SERVER))
     homes = tmp_path / "home"
     for user in ("ana", "ben"):
         (homes / user).mkdir(parents=True)
@@ -109,3 +119,36 @@ def test_the_command_prints_each_finding_and_fails_on_a_problem(hub: dict[str, P
     assert "problem: the exchange" in done.stdout and "chmod 1777" in done.stdout
     assert "ok: course id 'allyship'" in done.stdout
     assert done.stdout.strip().splitlines()[-1].endswith("problems") or "1 problem" in done.stdout
+
+
+def test_a_terminal_that_would_lose_allyship_is_named(hub: dict[str, Path]) -> None:
+    """Hub terminals are login shells unless told otherwise; /etc/profile resets PATH, and
+    this environment's allyship is not on the system's PATH."""
+    (hub["etc"] / "jupyter_server_config.json").unlink()
+    (problem,) = [line for line in lines(hub) if line.startswith("problem:")]
+    assert "in a terminal of a hub server (a login shell) allyship is not on PATH" in problem
+
+
+def test_formgrader_that_the_hub_would_keep_out_of_jupyterlab_is_named(
+    hub: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://127.0.0.1:1/hub/api")
+    assert not [line for line in lines(hub) if line.startswith("problem:")]
+    settings = {"ServerApp": {**INSTRUCTOR_SERVER["ServerApp"], "tornado_settings": {}}}
+    (hub["etc"] / "jupyter_server_config.json").write_text(json.dumps(settings))
+    (problem,) = [line for line in lines(hub) if line.startswith("problem:")]
+    assert "formgrader inside JupyterLab stays blank" in problem
+
+
+def test_students_settings_in_a_hub_folder_are_checked(hub: dict[str, Path]) -> None:
+    student = hub["course"].parent / "hubfolder" / "jupyter" / "student"
+    student.mkdir(parents=True)
+    extensions = {"nbgrader.server_extensions.assignment_list": False}
+    (student / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": extensions}})
+    )
+    found = [f.line() for f in inspect(hub["course"], hub["homes"], student.parent.parent)]
+    assert (
+        "problem: students' servers have no Assignment List: they cannot fetch or submit" in found
+    )
+    assert any("students' servers offer formgrader" in line for line in found)

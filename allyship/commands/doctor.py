@@ -25,13 +25,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=Path("/home"),
         help="the folder holding the users' home folders (default: /home)",
     )
+    parser.add_argument(
+        "--hub",
+        type=Path,
+        default=None,
+        help="the hub folder allyship hub init wrote: check the students' settings too",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from allyship.instructor.doctor import inspect
 
-    findings = inspect(find_course_root(args.course), args.homes)
+    findings = inspect(find_course_root(args.course), args.homes, args.hub)
     for finding in findings:
         print(finding.line())
     problems = sum(not f.ok for f in findings)

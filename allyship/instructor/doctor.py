@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +30,11 @@ class Finding:
         return f"{'ok' if self.ok else 'problem'}: {self.text}"
 
 
-def inspect(root: Path, homes: Path | None = Path("/home")) -> list[Finding]:
-    """Every check, in the order an instructor would fix them."""
+def inspect(
+    root: Path, homes: Path | None = Path("/home"), hub: Path | None = None
+) -> list[Finding]:
+    """Every check, in the order an instructor would fix them. ``hub``: a folder written by
+    ``allyship hub init``, whose students' settings are checked too."""
     chain = Chain(root)
     findings = _exchange(chain) + _course_id(chain)
     findings += _private(root, "the course folder", root)
@@ -40,7 +44,115 @@ def inspect(root: Path, homes: Path | None = Path("/home")) -> list[Finding]:
     if homes is not None and homes.is_dir():
         findings += _homes(homes)
     findings += interpreter_findings(Path(sys.prefix))
+    findings += instructor_server(server_settings(None))
+    if hub is not None:
+        student = server_settings(f"{hub / 'jupyter' / 'student'}:{hub / 'jupyter' / 'common'}")
+        findings += student_server(student)
     return findings
+
+
+FORMGRADER = "nbgrader.server_extensions.formgrader"
+ASSIGNMENT_LIST = "nbgrader.server_extensions.assignment_list"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What a Jupyter server started in this environment would use, as it loads it."""
+
+    extensions: dict[str, bool]
+    shell_command: list[str] | None
+    frame_ancestors: str | None
+
+
+def server_settings(config_path: str | None) -> ServerSettings:
+    """Load the server's configuration with jupyter_server itself (the same files, the same
+    precedence). ``config_path``: the ``JUPYTER_CONFIG_PATH`` to load with (None: this one)."""
+    from jupyter_server.serverapp import ServerApp
+
+    saved = os.environ.get("JUPYTER_CONFIG_PATH")
+    if config_path is not None:
+        os.environ["JUPYTER_CONFIG_PATH"] = config_path
+    try:
+        app = ServerApp()
+        app.load_config_file()
+        app.find_server_extensions()
+    finally:
+        if config_path is not None:
+            if saved is None:
+                os.environ.pop("JUPYTER_CONFIG_PATH", None)
+            else:
+                os.environ["JUPYTER_CONFIG_PATH"] = saved
+    policy = (app.tornado_settings.get("headers") or {}).get("Content-Security-Policy", "")
+    ancestors = next(
+        (part.strip() for part in policy.split(";") if "frame-ancestors" in part), None
+    )
+    shell = app.terminado_settings.get("shell_command")
+    return ServerSettings(dict(app.jpserver_extensions), shell, ancestors)
+
+
+def instructor_server(settings: ServerSettings) -> list[Finding]:
+    """Formgrader on, reachable inside JupyterLab on a hub, and terminals that find allyship."""
+    findings = []
+    if not settings.extensions.get(FORMGRADER):
+        findings.append(
+            Finding(
+                False,
+                "formgrader is switched off for this account (ServerApp.jpserver_extensions); "
+                "allyship hub init writes an instructors' configuration that switches it on",
+            )
+        )
+    on_hub = bool(os.environ.get("JUPYTERHUB_API_URL"))
+    if on_hub and "'self'" not in (settings.frame_ancestors or ""):
+        findings.append(
+            Finding(
+                False,
+                "on this hub, formgrader inside JupyterLab stays blank: JupyterHub forbids "
+                "framing (frame-ancestors 'none'); allow 'self' in the instructors' "
+                "ServerApp.tornado_settings, or open formgrader in its own tab",
+            )
+        )
+    findings += _terminal(settings)
+    if not findings:
+        findings.append(Finding(True, "formgrader, and terminals that find allyship"))
+    return findings
+
+
+def _terminal(settings: ServerSettings) -> list[Finding]:
+    """Hub terminals start a login shell unless told otherwise, and a login shell's
+    /etc/profile resets PATH: can such a shell find ``allyship``?"""
+    if settings.shell_command:
+        return []
+    found = subprocess.run(
+        ["bash", "-lc", "command -v allyship"], capture_output=True, text=True, timeout=30,
+        check=False,
+    )  # fmt: skip
+    if found.returncode == 0 and found.stdout.strip():
+        return []
+    return [
+        Finding(
+            False,
+            "in a terminal of a hub server (a login shell) allyship is not on PATH: set "
+            "ServerApp.terminado_settings shell_command (allyship hub init does), or add the "
+            "course environment's bin folder to PATH in /etc/profile.d",
+        )
+    ]
+
+
+def student_server(settings: ServerSettings) -> list[Finding]:
+    findings = []
+    if not settings.extensions.get(ASSIGNMENT_LIST):
+        findings.append(
+            Finding(False, "students' servers have no Assignment List: they cannot fetch or submit")
+        )
+    if settings.extensions.get(FORMGRADER):
+        findings.append(
+            Finding(
+                False,
+                "students' servers offer formgrader (harmless while homes and the course folder "
+                "are private, but confusing): switch it off in the students' configuration",
+            )
+        )
+    return findings or [Finding(True, "students get the Assignment List and no formgrader")]
 
 
 def interpreter_findings(venv: Path) -> list[Finding]:
