@@ -90,3 +90,24 @@ def test_a_locked_gradebook_is_reported_in_words(tmp_path: Path) -> None:
         "allyship grade: the gradebook is locked by another program "
         "(formgrader saving, or another run); try again in a moment"
     )
+
+
+def test_feedback_that_cannot_be_generated_is_reported_for_each_student(tmp_path: Path) -> None:
+    """A broken feedback template (an instructor's edit) leaves grades in place but students
+    with nothing to read: the run says so, per student, and exits non-zero."""
+    course = copy_course(tmp_path / "course")
+    archive = graded_class(course, 6)
+    broken = tmp_path / "templates" / "feedback"
+    broken.mkdir(parents=True)
+    (broken / "mathjax.html.j2").write_text("{% macro mathjax(url='') %}{% if %}{% endmacro %}")
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "\nc.HTMLExporter.extra_template_basedirs = "
+            f"[{str(tmp_path / 'templates')!r}] + c.HTMLExporter.extra_template_basedirs\n"
+        )
+    done = allyship(course, "grade", ASSIGNMENT, "--zip", str(archive))
+    out = done.stdout + done.stderr
+    assert done.returncode != 0, out
+    assert out.count("feedback could not be generated") >= 4, out  # every graded student
+    assert "TemplateSyntaxError" in out, out
+    assert (course / "reports" / ASSIGNMENT / "grades.csv").is_file()  # the grades stand

@@ -281,6 +281,12 @@ def feedback(run: GradeRun) -> None:
     ):
         if error is None:
             run.state.set(student, feedback=digests[student])
+        else:  # graded, but the student would see nothing: the instructor must hear of it
+            reason = f"feedback could not be generated: {last_error(error)}"
+            key = f"feedback|{student}|{digests[student]}"
+            run.intake.problems.append(
+                Problem(student, f"{run.assignment} (feedback)", reason, key=key)
+            )
     if todo and run.use_exchange:
         release_feedback(run, graded)
 
