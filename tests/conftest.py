@@ -9,6 +9,7 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -44,6 +45,13 @@ DECLINES = [
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (servers under test bind to loopback only)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def copy_course(dest: Path) -> Path:

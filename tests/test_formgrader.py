@@ -23,7 +23,6 @@ import csv
 import os
 import re
 import secrets
-import socket
 import subprocess
 import time
 import urllib.request
@@ -36,7 +35,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import BIN, allyship, copy_course, tool_env
+from conftest import BIN, allyship, copy_course, free_port, tool_env
 from nbgrader.api import Gradebook
 
 from allyship.course import load_prompts
@@ -84,12 +83,6 @@ FLAGS = ("__pwned", "__pwned_ex", "__pwned_id", "__x", "__h7")
 def grades_rows(course: Path) -> dict[str, dict[str, str]]:
     with (course / "reports" / ASSIGNMENT / "grades.csv").open(encoding="utf-8") as fh:
         return {row["student_id"]: row for row in csv.DictReader(fh)}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

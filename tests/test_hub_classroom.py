@@ -24,7 +24,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import BIN, REPO, copy_course
+from conftest import BIN, REPO, copy_course, free_port
 
 from allyship.instructor.demo import demo_class
 
@@ -56,12 +55,6 @@ def run(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pins() -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -19,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import BIN, copy_course
+from conftest import BIN, copy_course, free_port
 
 ROSTER = (
     "id,first_name,last_name,email,lms_id\n"
@@ -90,12 +89,6 @@ def test_the_hub_state_is_private_and_the_jupyter_settings_readable(hub: SimpleN
         assert path.stat().st_mode & 0o005 == (0o005 if path.is_dir() else 0o004), path
     script = (hub.out / "setup-system.sh").read_text()
     assert 'chmod 700 "$home"' in script and "chmod 1777" in script
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def status(url: str, token: str) -> tuple[int, dict[str, str]]:
