@@ -180,7 +180,7 @@ def hub_config(plan: HubPlan) -> str:
         'c.JupyterHub.hub_ip = "127.0.0.1"',
         f"c.ConfigurableHTTPProxy.command = [{plan.proxy!r}]",
         "# The hub's own state (database, cookie secret) is root's alone.",
-        f'c.JupyterHub.db_url = "sqlite:///{state / "jupyterhub.sqlite"}"',
+        f"c.JupyterHub.db_url = {'sqlite:///' + str(state / 'jupyterhub.sqlite')!r}",
         f"c.JupyterHub.cookie_secret_file = {str(state / 'jupyterhub_cookie_secret')!r}",
         f"c.JupyterHub.pid_file = {str(state / 'jupyterhub.pid')!r}",
         "",
