@@ -173,3 +173,25 @@ def test_users_who_cannot_be_hub_accounts_are_refused_by_name(tmp_path: Path) ->
     assert "'Ana.Smith' is not a Unix login" in done.stderr
     assert "teacher: listed as instructor and as student" in done.stderr
     assert not (tmp_path / "hub").exists()  # nothing half-written
+
+
+def test_the_ngshare_exchange_runs_as_a_hub_service_on_loopback(hub: SimpleNamespace) -> None:
+    out = hub.base / "hub-ngshare"
+    done = allyship(
+        "hub", "init", "--out", str(out), "--instructor", "teacher",
+        "--roster", str(hub.base / "roster.csv"), "--exchange-service", "ngshare",
+        "--bind-url", "http://127.0.0.1:8123", "--ngshare-port", "10555", cwd=hub.course,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    config = load_hub_config(out / "jupyterhub_config.py")
+    (service,) = config.JupyterHub.services
+    assert service["url"] == "http://127.0.0.1:10555"
+    assert service["command"][1:4] == [str(out / "run-ngshare.py"), "--admins", "teacher"]
+    assert "access:services!service=ngshare" in config.Spawner.server_token_scopes
+    common = (out / "jupyter/common/nbgrader_config.py").read_text()
+    assert "configureExchange(c, 'http://127.0.0.1:8123/services/ngshare')" in common
+    assert "'127.0.0.1'" in (out / "run-ngshare.py").read_text()
+    students = (hub.course / "ngshare-students.csv").read_text().splitlines()
+    assert students[0] == "student_id,first_name,last_name,email" and len(students) == 4
+    assert (hub.course / "ngshare-students.csv").stat().st_mode & 0o077 == 0
+    assert "add_students allyship ngshare-students.csv --no-gb" in done.stdout

@@ -55,6 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="configurable-http-proxy",
         help="configurable-http-proxy command (npm install -g configurable-http-proxy)",
     )
+    init.add_argument(
+        "--exchange-service",
+        choices=("filesystem", "ngshare"),
+        default="filesystem",
+        help="nbgrader's exchange: a shared folder (one machine), or ngshare as a hub service "
+        "(a hub on several machines)",
+    )
+    init.add_argument("--ngshare-port", type=int, default=10101, help="ngshare's port on 127.0.0.1")
     init.set_defaults(func=run_init)
 
 
@@ -86,11 +94,20 @@ def run_init(args: argparse.Namespace) -> int:
         students=tuple(students),
         bind_url=args.bind_url,
         proxy=args.proxy,
+        exchange_service=args.exchange_service,
+        ngshare_port=args.ngshare_port,
     )
     if not plan.course_id:
         raise hub.HubError(f"{root / 'nbgrader_config.py'}: no CourseDirectory.course_id")
     for path in hub.write(plan):
         print(f"wrote {path}")
+    if plan.ngshare and args.roster is not None:
+        print(f"wrote {hub.write_ngshare_students(plan, roster.students)}")
+    if plan.ngshare:
+        steps = "; ".join(hub.ngshare_course_steps(plan))
+        print(
+            f"Once the hub runs, as the instructor in a hub terminal in the course folder: {steps}"
+        )
     for finding in interpreter_findings(plan.venv):
         print(finding.line())
     print(

@@ -190,6 +190,10 @@ class Chain:
 
 def _exchange(chain: Chain) -> list[Finding]:
     config = chain.course
+    service = config.ExchangeFactory.get("exchange")
+    if service is not None:  # ngshare or another exchange service: no shared folder to check
+        name = getattr(service, "__module__", str(service)).split(".")[0]
+        return [Finding(True, f"exchange service {name} (no shared folder)")]
     ours = str(config.Exchange.root) if "root" in config.Exchange else DEFAULT_EXCHANGE
     theirs, source = chain.shared_value("Exchange", "root")
     theirs = str(theirs) if theirs is not None else DEFAULT_EXCHANGE

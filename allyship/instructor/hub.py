@@ -23,7 +23,9 @@ folder), which ``setup-system.sh`` sets and ``allyship doctor`` checks.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shlex
 import stat
 from dataclasses import dataclass
@@ -42,6 +44,16 @@ INSTRUCTOR_LAB_PLUGINS = (
     "@jupyter/nbgrader:course-list",
     "@jupyter/nbgrader:create-assignment",
 )
+#: ngshare, the exchange for a hub on several machines, runs in an environment of its own: with
+#: SQLAlchemy 2 a release "succeeds" and stores nothing (LibreTexts/ngshare#169), and alembic
+#: 1.14 no longer works with SQLAlchemy 1.4.
+NGSHARE_PINS = ("ngshare==0.6.0", "SQLAlchemy==1.4.54", "alembic==1.13.3")
+#: Its nbgrader side goes into the course environment without its dependencies: it pins a
+#: jupyter-core older than nbgrader 0.9 needs; rapidfuzz is the one it needs that is not there.
+NGSHARE_EXCHANGE_PINS = ("ngshare_exchange==0.5.3",)
+NGSHARE_EXCHANGE_DEPENDENCIES = ("rapidfuzz==3.14.6",)
+EXCHANGES = ("filesystem", "ngshare")
+
 #: A Unix login name: PAM's users are Unix accounts, so a hub user must be one.
 UNIX_NAME_HELP = "a Unix login: lowercase letters, digits, '_' or '-', starting with a letter"
 
@@ -63,6 +75,20 @@ class HubPlan:
     students: tuple[str, ...]
     bind_url: str = "http://127.0.0.1:8000"
     proxy: str = "configurable-http-proxy"
+    exchange_service: str = "filesystem"  # or "ngshare"
+    ngshare_port: int = 10101
+
+    @property
+    def ngshare(self) -> bool:
+        return self.exchange_service == "ngshare"
+
+    @property
+    def ngshare_env(self) -> Path:
+        return self.out / "ngshare-env"
+
+    @property
+    def ngshare_state(self) -> Path:
+        return self.out / "state" / "ngshare"
 
     def config_path(self, role: str) -> str:
         return f"{self.out / 'jupyter' / role}:{self.out / 'jupyter' / 'common'}"
@@ -148,13 +174,17 @@ def page_config(disabled: bool) -> str:
 
 
 def common_nbgrader_config(plan: HubPlan) -> str:
-    return (
+    head = (
         '"""Read by every account of the hub (students and instructors): the course and its\n'
         'exchange. Written by `allyship hub init`; re-run it rather than edit."""\n\n'
-        "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.course_id = {plan.course_id!r}\n"
-        f"c.Exchange.root = {str(plan.exchange)!r}\n"
     )
+    if plan.ngshare:
+        head += "import ngshare_exchange\n\n"
+    body = f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {plan.course_id!r}\n"
+    if plan.ngshare:  # through the hub's proxy, which checks each user's token
+        url = plan.bind_url.rstrip("/") + "/services/ngshare"
+        return head + body + f"ngshare_exchange.configureExchange(c, {url!r})\n"
+    return head + body + f"c.Exchange.root = {str(plan.exchange)!r}\n"
 
 
 def instructor_nbgrader_config(plan: HubPlan) -> str:
@@ -217,7 +247,47 @@ def hub_config(plan: HubPlan) -> str:
         "c.Spawner.pre_spawn_hook = per_role",
         "",
     ]
+    if plan.ngshare:
+        lines += ngshare_service(plan)
     return "\n".join(lines)
+
+
+def ngshare_service(plan: HubPlan) -> list[str]:
+    """ngshare as a hub-managed service on 127.0.0.1, which every user's server may call."""
+    state = plan.ngshare_state
+    command = [
+        str(plan.ngshare_env / "bin" / "python"), str(plan.out / "run-ngshare.py"),
+        "--admins", ",".join(sorted(plan.instructors)),
+        "--database", f"sqlite:///{state / 'ngshare.db'}", "--storage", f"{state / 'files'}/",
+    ]  # fmt: skip
+    scope = "access:services!service=ngshare"
+    return [
+        "# The exchange: ngshare, a hub service (instructors are its admins: they create the",
+        "# course). It records who submits from the hub's token, so nobody submits as another.",
+        "c.JupyterHub.services = [",
+        f'    {{"name": "ngshare", "url": "http://127.0.0.1:{plan.ngshare_port}",',
+        f'     "command": {command!r}}},',
+        "]",
+        f'c.JupyterHub.load_roles = [{{"name": "user", "scopes": ["self", {scope!r}]}}]',
+        f'c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", '
+        f"{scope!r}]",
+        "",
+    ]
+
+
+def ngshare_launcher() -> str:
+    return (
+        '"""ngshare as a hub service, listening on 127.0.0.1 only (ngshare 0.6 itself listens on\n'
+        'every interface). Written by `allyship hub init`."""\n\n'
+        "import sys\n\n"
+        "from tornado.tcpserver import TCPServer\n\n"
+        "_listen = TCPServer.listen\n\n\n"
+        "def _loopback(self, port, address='', *args, **kwargs):\n"
+        "    return _listen(self, port, '127.0.0.1', *args, **kwargs)\n\n\n"
+        "TCPServer.listen = _loopback\n\n"
+        "from ngshare.ngshare import main  # noqa: E402\n\n"
+        "main(sys.argv[1:])\n"
+    )
 
 
 def setup_script(plan: HubPlan) -> str:
@@ -239,9 +309,7 @@ def setup_script(plan: HubPlan) -> str:
         "if [ -f /etc/login.defs ] && ! grep -q '^HOME_MODE' /etc/login.defs; then",
         "  echo 'HOME_MODE 0700' >> /etc/login.defs",
         "fi",
-        "# The exchange: everyone writes, the sticky bit keeps each submission its owner's.",
-        f"mkdir -p {q(str(plan.exchange))}",
-        f"chmod 1777 {q(str(plan.exchange))}",
+        *exchange_steps(plan),
         "# The hub's state is root's alone; the Jupyter configuration is read by every account.",
         f"mkdir -p {q(str(plan.out / 'state'))}",
         f"chmod 700 {q(str(plan.out / 'state'))}",
@@ -251,6 +319,26 @@ def setup_script(plan: HubPlan) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def exchange_steps(plan: HubPlan) -> list[str]:
+    q = shlex.quote
+    if not plan.ngshare:
+        return [
+            "# The exchange: everyone writes, the sticky bit keeps each submission its owner's.",
+            f"mkdir -p {q(str(plan.exchange))}",
+            f"chmod 1777 {q(str(plan.exchange))}",
+        ]
+    env, pip = plan.ngshare_env, str(plan.bin / "pip")
+    return [
+        "# The exchange: ngshare in an environment of its own, its nbgrader side in the course's.",
+        f"[ -x {q(str(env / 'bin' / 'python'))} ] || {q(str(plan.bin / 'python'))} -m venv "
+        f"{q(str(env))}",
+        f"{q(str(env / 'bin' / 'pip'))} install --quiet {' '.join(NGSHARE_PINS)}",
+        f"{q(pip)} install --quiet --no-deps {' '.join(NGSHARE_EXCHANGE_PINS)}",
+        f"{q(pip)} install --quiet {' '.join(NGSHARE_EXCHANGE_DEPENDENCIES)}",
+        f"mkdir -p {q(str(plan.ngshare_state))}",
+    ]
 
 
 def env_script(plan: HubPlan) -> str:
@@ -277,7 +365,35 @@ def files(plan: HubPlan) -> dict[str, str]:
         "jupyter/student/labconfig/page_config.json": page_config(disabled=True),
         "setup-system.sh": setup_script(plan),
         "env.sh": env_script(plan),
+        **({"run-ngshare.py": ngshare_launcher()} if plan.ngshare else {}),
     }
+
+
+def write_ngshare_students(plan: HubPlan, students: list) -> Path:
+    """The roster as ngshare's course tool reads it, in the course folder, the instructor's
+    alone (it holds e-mail addresses). Added with ``--no-gb``: the tool would otherwise
+    re-add each student to the gradebook and wipe the LMS ids the roster import stored."""
+    import csv
+
+    path = plan.course / "ngshare-students.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student_id", "first_name", "last_name", "email"])
+        writer.writerows([s.id, s.first_name, s.last_name, s.email] for s in students)
+    owner = plan.course.stat()
+    path.chmod(0o600)
+    with contextlib.suppress(PermissionError):
+        os.chown(path, owner.st_uid, owner.st_gid)
+    return path
+
+
+def ngshare_course_steps(plan: HubPlan) -> list[str]:
+    """What the instructor runs once, in a hub terminal, before releasing through ngshare."""
+    tool = "ngshare-course-management"
+    return [
+        f"{tool} create_course {plan.course_id} {' '.join(sorted(plan.instructors))}",
+        f"{tool} add_students {plan.course_id} ngshare-students.csv --no-gb",
+    ]
 
 
 def write(plan: HubPlan) -> list[Path]:

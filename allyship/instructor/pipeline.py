@@ -18,7 +18,7 @@ from typing import TextIO
 from allyship.course import assignments, load_prompts
 from allyship.instructor import exports, report
 from allyship.instructor.batches import in_batches, only
-from allyship.instructor.exchange import SafeExchangeCollect
+from allyship.instructor.exchange import SafeExchangeCollect, service_collect
 from allyship.instructor.identity import id_problem, shown_id
 from allyship.instructor.intake import Problem, assignment_shape, inspect_submitted
 from allyship.instructor.late import due_date
@@ -298,11 +298,13 @@ def release_feedback(run: GradeRun, graded: list[str]) -> None:
     stops the whole class at the first one missing, so those students are left out and named.
     """
     ready = []
+    # nbgrader's own exchange reads both files; an exchange service (ngshare) the time alone.
+    needed = ("timestamp.txt",)
+    if service_collect(run.api.config) is None:
+        needed += ("submission_secret.txt",)
     for student in graded:
         folder = run.paths.feedback(student, run.assignment)
-        missing = [
-            n for n in ("timestamp.txt", "submission_secret.txt") if not (folder / n).is_file()
-        ]
+        missing = [n for n in needed if not (folder / n).is_file()]
         if missing and folder.is_dir():
             run.warnings.append(
                 f"feedback for {student} not released: its submission has no {missing[0]} "
