@@ -15,7 +15,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
+from allyship.instructor.hub import ASSIGNMENT_LIST, FORMGRADER, role_config_path
 from allyship.nbgrader_support import config_chain, merged_config, read_config_file
 
 DEFAULT_EXCHANGE = "/usr/local/share/nbgrader/exchange"
@@ -46,13 +48,8 @@ def inspect(
     findings += interpreter_findings(Path(sys.prefix))
     findings += instructor_server(server_settings(None))
     if hub is not None:
-        student = server_settings(f"{hub / 'jupyter' / 'student'}:{hub / 'jupyter' / 'common'}")
-        findings += student_server(student)
+        findings += student_server(server_settings(role_config_path(hub, "student")))
     return findings
-
-
-FORMGRADER = "nbgrader.server_extensions.formgrader"
-ASSIGNMENT_LIST = "nbgrader.server_extensions.assignment_list"
 
 
 @dataclass(frozen=True)
@@ -69,19 +66,11 @@ def server_settings(config_path: str | None) -> ServerSettings:
     precedence). ``config_path``: the ``JUPYTER_CONFIG_PATH`` to load with (None: this one)."""
     from jupyter_server.serverapp import ServerApp
 
-    saved = os.environ.get("JUPYTER_CONFIG_PATH")
-    if config_path is not None:
-        os.environ["JUPYTER_CONFIG_PATH"] = config_path
-    try:
+    override = {} if config_path is None else {"JUPYTER_CONFIG_PATH": config_path}
+    with patch.dict(os.environ, override):
         app = ServerApp()
         app.load_config_file()
         app.find_server_extensions()
-    finally:
-        if config_path is not None:
-            if saved is None:
-                os.environ.pop("JUPYTER_CONFIG_PATH", None)
-            else:
-                os.environ["JUPYTER_CONFIG_PATH"] = saved
     policy = (app.tornado_settings.get("headers") or {}).get("Content-Security-Policy", "")
     ancestors = next(
         (part.strip() for part in policy.split(";") if "frame-ancestors" in part), None

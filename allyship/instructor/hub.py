@@ -35,10 +35,9 @@ from allyship.errors import AllyshipError
 from allyship.instructor.identity import id_problem, shown_id
 
 #: nbgrader's server extensions and JupyterLab plugins that only instructors get.
-INSTRUCTOR_SERVER_EXTENSIONS = (
-    "nbgrader.server_extensions.formgrader",
-    "nbgrader.server_extensions.course_list",
-)
+FORMGRADER = "nbgrader.server_extensions.formgrader"
+ASSIGNMENT_LIST = "nbgrader.server_extensions.assignment_list"
+INSTRUCTOR_SERVER_EXTENSIONS = (FORMGRADER, "nbgrader.server_extensions.course_list")
 INSTRUCTOR_LAB_PLUGINS = (
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:course-list",
@@ -91,11 +90,16 @@ class HubPlan:
         return self.out / "state" / "ngshare"
 
     def config_path(self, role: str) -> str:
-        return f"{self.out / 'jupyter' / role}:{self.out / 'jupyter' / 'common'}"
+        return role_config_path(self.out, role)
 
     @property
     def bin(self) -> Path:
         return self.venv / "bin"
+
+
+def role_config_path(out: Path, role: str) -> str:
+    """The ``JUPYTER_CONFIG_PATH`` of a role's servers: its own folder, then the common one."""
+    return f"{out / 'jupyter' / role}:{out / 'jupyter' / 'common'}"
 
 
 def unix_name_problem(name: str) -> str | None:
