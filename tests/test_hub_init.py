@@ -64,7 +64,10 @@ def test_jupyterhub_reads_users_groups_and_the_course_environment(hub: SimpleNam
     assert config.JupyterHub.load_groups == {
         "instructors": {"users": ["teacher"]},
         "students": {"users": ["asmith", "bnguyen", "cdiaz"]},
+        "formgrade-allyship": {"users": ["teacher"]},
+        "nbgrader-allyship": {"users": ["asmith", "bnguyen", "cdiaz"]},
     }
+    assert config.Spawner.server_token_scopes == ["users:activity!user", "access:servers!server"]
     assert config.JupyterHub.bind_url == "http://127.0.0.1:8123"
     assert config.Spawner.cmd == [str(BIN / "jupyterhub-singleuser")]
     assert config.Spawner.environment["PATH"].startswith(f"{BIN}:")
@@ -77,6 +80,7 @@ def test_jupyterhub_reads_users_groups_and_the_course_environment(hub: SimpleNam
         assert spawner.environment["PATH"] == "/x"
         paths[name] = spawner.environment["JUPYTER_CONFIG_PATH"].split(os.pathsep)
     assert paths["teacher"] == [
+        str(hub.out / "jupyter/course-allyship"),
         str(hub.out / "jupyter/instructor"),
         str(hub.out / "jupyter/common"),
     ]
@@ -149,7 +153,9 @@ def test_doctor_agrees_with_the_set_up_it_describes(hub: SimpleNamespace) -> Non
     exchange and course id as the students; before the exchange exists it says so."""
     env = {
         **os.environ,
-        "JUPYTER_CONFIG_PATH": f"{hub.out}/jupyter/instructor:{hub.out}/jupyter/common",
+        "JUPYTER_CONFIG_PATH": ":".join(
+            f"{hub.out}/jupyter/{name}" for name in ("course-allyship", "instructor", "common")
+        ),
     }
     found = allyship("doctor", "--homes", str(hub.base / "none"), cwd=hub.course, env=env)
     assert f"the exchange {hub.exchange} does not exist" in found.stdout

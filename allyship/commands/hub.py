@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "exchange, the course id), per-role Jupyter settings (students get the Assignment "
             "List, instructors formgrader too), terminals that find allyship, and "
             "setup-system.sh, the root-only steps (accounts with private homes, the exchange). "
-            "Nothing outside the hub folder is changed."
+            "Run it once per course into the same hub folder for several courses side by side; "
+            "the hub-wide options (exchange, environment, address) are kept from the first run "
+            "unless given again. Nothing outside the hub folder is changed."
         ),
     )
     init.add_argument("--course", type=Path, default=None, help="course folder (default: here)")
@@ -38,32 +40,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="roster CSV of the students (default: the students in the gradebook)",
     )
     init.add_argument(
-        "--exchange",
-        type=Path,
-        default=Path("/srv/nbgrader/exchange"),
-        help="nbgrader's exchange folder (default: /srv/nbgrader/exchange)",
+        "--exchange", type=Path, help="nbgrader's exchange folder (default: /srv/nbgrader/exchange)"
     )
     init.add_argument(
-        "--venv",
-        type=Path,
-        default=Path(sys.prefix),
-        help="the course environment every server runs from (default: this one)",
+        "--venv", type=Path, help="the course environment every server runs from (default: this)"
     )
-    init.add_argument("--bind-url", default="http://127.0.0.1:8000", help="the hub's address")
+    init.add_argument("--bind-url", help="the hub's address (default: http://127.0.0.1:8000)")
     init.add_argument(
-        "--proxy",
-        default="configurable-http-proxy",
-        help="configurable-http-proxy command (npm install -g configurable-http-proxy)",
+        "--proxy", help="configurable-http-proxy command (npm install -g configurable-http-proxy)"
     )
     init.add_argument(
         "--exchange-service",
         choices=("filesystem", "ngshare"),
-        default="filesystem",
-        help="nbgrader's exchange: a shared folder (one machine), or ngshare as a hub service "
-        "(a hub on several machines)",
+        help="nbgrader's exchange: a shared folder (one machine; the default), or ngshare as a "
+        "hub service (a hub on several machines)",
     )
-    init.add_argument("--ngshare-port", type=int, default=10101, help="ngshare's port on 127.0.0.1")
+    init.add_argument(
+        "--ngshare-port", type=int, help="ngshare's port on 127.0.0.1 (default: 10101)"
+    )
     init.set_defaults(func=run_init)
+
+
+#: The hub-wide options when neither this run nor an earlier one into the hub folder set them.
+DEFAULTS: dict[str, object] = {
+    "venv": Path(sys.prefix),
+    "exchange": Path("/srv/nbgrader/exchange"),
+    "bind_url": "http://127.0.0.1:8000",
+    "proxy": "configurable-http-proxy",
+    "exchange_service": "filesystem",
+    "ngshare_port": 10101,
+}
+
+
+def hub_settings(args: argparse.Namespace, stored: dict[str, str]) -> dict[str, object]:
+    """Each hub-wide option: this run's, else the hub folder's earlier one, else the default;
+    a change to an earlier one is said, as it applies to every course of the hub."""
+    settings = {}
+    for name, default in DEFAULTS.items():
+        given = getattr(args, name)
+        kind = type(default) if not isinstance(default, Path) else Path
+        before = kind(stored[name]) if name in stored else None
+        value = given if given is not None else before if before is not None else default
+        if isinstance(value, Path):
+            value = value.resolve()
+        if before is not None and value != before:
+            flag = "--" + name.replace("_", "-")
+            print(f"{flag}: {before} -> {value}, for every course of the hub", file=sys.stderr)
+        settings[name] = value
+    return settings
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -81,38 +105,38 @@ def run_init(args: argparse.Namespace) -> int:
         students = [s.id for s in roster.students]
     else:
         students = [s.id for s in load_roster(config)]
+    course_id = str(config.CourseDirectory.course_id or "")
     problems = hub.check_users(args.instructor, students)
+    if problem := hub.course_id_problem(course_id):
+        problems.insert(0, f"{root / 'nbgrader_config.py'}: {problem}")
+    out = args.out.resolve()
+    record = hub.CourseRecord(course_id, root, tuple(args.instructor), tuple(students))
+    others = hub.load_records(out)
+    problems += hub.check_courses(record, others)
     if problems:
         raise hub.HubError("; ".join(problems))
+    courses = [r for r in others if r.course_id != course_id] + [record]
     plan = hub.HubPlan(
-        course=root,
-        course_id=str(config.CourseDirectory.course_id or ""),
-        out=args.out.resolve(),
-        venv=args.venv.resolve(),
-        exchange=args.exchange.resolve(),
-        instructors=tuple(args.instructor),
-        students=tuple(students),
-        bind_url=args.bind_url,
-        proxy=args.proxy,
-        exchange_service=args.exchange_service,
-        ngshare_port=args.ngshare_port,
+        courses=tuple(sorted(courses, key=lambda r: r.course_id)),
+        out=out,
+        **hub_settings(args, hub.load_settings(out)),
     )
-    if not plan.course_id:
-        raise hub.HubError(f"{root / 'nbgrader_config.py'}: no CourseDirectory.course_id")
     for path in hub.write(plan):
         print(f"wrote {path}")
     if plan.ngshare and args.roster is not None:
-        print(f"wrote {hub.write_ngshare_students(plan, roster.students)}")
+        print(f"wrote {hub.write_ngshare_students(record, roster.students)}")
     if plan.ngshare:
-        steps = "; ".join(hub.ngshare_course_steps(plan))
+        steps = "; ".join(hub.ngshare_course_steps(record))
         print(
             f"Once the hub runs, as the instructor in a hub terminal in the course folder: {steps}"
         )
     for finding in interpreter_findings(plan.venv):
         print(finding.line())
+    names = ", ".join(repr(r.course_id) for r in plan.courses)
     print(
-        f"{len(plan.instructors)} instructor(s), {len(plan.students)} student(s), course "
-        f"{plan.course_id!r}. Next, as root: sh {plan.out / 'setup-system.sh'}, then "
-        f"jupyterhub -f {plan.out / 'jupyterhub_config.py'}; check with allyship doctor."
+        f"{len(record.instructors)} instructor(s), {len(record.students)} student(s), course "
+        f"{course_id!r}; the hub has {len(plan.courses)} course(s): {names}. Next, as root: "
+        f"sh {plan.out / 'setup-system.sh'}, then jupyterhub -f "
+        f"{plan.out / 'jupyterhub_config.py'}; check with allyship doctor."
     )
     return 0

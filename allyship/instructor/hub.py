@@ -52,6 +52,10 @@ NGSHARE_PINS = ("ngshare==0.6.0", "SQLAlchemy==1.4.54", "alembic==1.13.3")
 NGSHARE_EXCHANGE_PINS = ("ngshare_exchange==0.5.3",)
 NGSHARE_EXCHANGE_DEPENDENCIES = ("rapidfuzz==3.14.6",)
 EXCHANGES = ("filesystem", "ngshare")
+NGSHARE_SCOPE = "access:services!service=ngshare"
+#: How nbgrader learns a hub user's courses: from their groups nbgrader-<course> (students)
+#: and formgrade-<course> (instructors).
+AUTH_PLUGIN = "nbgrader.auth.JupyterHubAuthPlugin"
 
 #: A Unix login name: PAM's users are Unix accounts, so a hub user must be one.
 UNIX_NAME_HELP = "a Unix login: lowercase letters, digits, '_' or '-', starting with a letter"
@@ -62,16 +66,24 @@ class HubError(AllyshipError):
 
 
 @dataclass(frozen=True)
-class HubPlan:
-    """What a hub classroom for one course needs to know."""
+class CourseRecord:
+    """One course of the hub: its folder, id and people (kept in the hub's state, so the
+    courses of one hub are set up one ``hub init`` at a time)."""
 
-    course: Path  # the instructor's course folder
     course_id: str
+    course: Path  # the instructor's course folder
+    instructors: tuple[str, ...]
+    students: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HubPlan:
+    """What a hub classroom for one or several courses needs to know."""
+
+    courses: tuple[CourseRecord, ...]
     out: Path  # the hub folder the files are written to
     venv: Path  # the course environment every user's server runs from
     exchange: Path
-    instructors: tuple[str, ...]
-    students: tuple[str, ...]
     bind_url: str = "http://127.0.0.1:8000"
     proxy: str = "configurable-http-proxy"
     exchange_service: str = "filesystem"  # or "ngshare"
@@ -82,6 +94,20 @@ class HubPlan:
         return self.exchange_service == "ngshare"
 
     @property
+    def several(self) -> bool:
+        """Several courses: students pick theirs from their hub groups (nbgrader's
+        JupyterHubAuthPlugin) and fetch into a folder per course."""
+        return len(self.courses) > 1
+
+    @property
+    def instructors(self) -> tuple[str, ...]:
+        return tuple(sorted({n for record in self.courses for n in record.instructors}))
+
+    @property
+    def students(self) -> tuple[str, ...]:
+        return tuple(sorted({n for record in self.courses for n in record.students}))
+
+    @property
     def ngshare_env(self) -> Path:
         return self.out / "ngshare-env"
 
@@ -89,17 +115,37 @@ class HubPlan:
     def ngshare_state(self) -> Path:
         return self.out / "state" / "ngshare"
 
-    def config_path(self, role: str) -> str:
-        return role_config_path(self.out, role)
+    def config_path(self, role: str, course_id: str | None = None) -> str:
+        return role_config_path(self.out, role, course_id)
 
     @property
     def bin(self) -> Path:
         return self.venv / "bin"
 
 
-def role_config_path(out: Path, role: str) -> str:
-    """The ``JUPYTER_CONFIG_PATH`` of a role's servers: its own folder, then the common one."""
-    return f"{out / 'jupyter' / role}:{out / 'jupyter' / 'common'}"
+def role_config_path(out: Path, role: str, course_id: str | None = None) -> str:
+    """The ``JUPYTER_CONFIG_PATH`` of a role's servers: an instructor's course folder first
+    (which course formgrader serves), then the role's own folder, then the common one."""
+    folders = [out / "jupyter" / role, out / "jupyter" / "common"]
+    if course_id is not None:
+        folders.insert(0, course_folder(out, course_id))
+    return ":".join(str(folder) for folder in folders)
+
+
+def course_folder(out: Path, course_id: str) -> Path:
+    return out / "jupyter" / f"course-{course_id}"
+
+
+def course_id_problem(course_id: str) -> str | None:
+    """Why ``course_id`` cannot name a course of the hub (it names hub groups, ``nbgrader-``
+    and ``formgrade-`` followed by it, and a folder), or None."""
+    if not course_id:
+        return "no CourseDirectory.course_id"
+    if not (course_id[0].isalnum() and all(c.isalnum() or c in "_-." for c in course_id)):
+        return f"the course id {shown_id(course_id)} is not letters, digits, '_', '-' or '.'"
+    if not course_id.isascii() or len(course_id) > 64:
+        return f"the course id {shown_id(course_id)} is not 64 ASCII characters or fewer"
+    return None
 
 
 def unix_name_problem(name: str) -> str | None:
@@ -123,6 +169,25 @@ def check_users(instructors: list[str], students: list[str]) -> list[str]:
         problems.append(f"{', '.join(both)}: listed as instructor and as student")
     if not instructors:
         problems.append("no instructor: name one with --instructor")
+    return problems
+
+
+def check_courses(new: CourseRecord, others: list[CourseRecord]) -> list[str]:
+    """Why ``new`` cannot join the hub's other courses: a server runs one formgrader for one
+    course, so an instructor teaches one course of the hub and is nobody's student there."""
+    problems = []
+    for other in others:
+        if other.course_id == new.course_id:
+            continue
+        for name in sorted(set(new.instructors) & set(other.instructors)):
+            problems.append(
+                f"{name} already teaches {other.course_id!r} on this hub: a hub user runs one "
+                "formgrader, for one course; give this course another instructor account"
+            )
+        for name in sorted(set(new.instructors) & set(other.students)):
+            problems.append(f"{name} is a student of {other.course_id!r} on this hub")
+        for name in sorted(set(new.students) & set(other.instructors)):
+            problems.append(f"{name} teaches {other.course_id!r} on this hub")
     return problems
 
 
@@ -184,27 +249,59 @@ def common_nbgrader_config(plan: HubPlan) -> str:
     )
     if plan.ngshare:
         head += "import ngshare_exchange\n\n"
-    body = f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {plan.course_id!r}\n"
+    body = "c = get_config()  # noqa: F821\n"
+    if plan.several:
+        # Each student sees the courses of their hub groups (nbgrader-<course>) and fetches
+        # into a folder per course; an instructor's course folder names their course.
+        body += "c.Exchange.path_includes_course = True\n"
+        if not plan.ngshare:  # ngshare keeps each course's members itself
+            body += f"c.Authenticator.plugin_class = {AUTH_PLUGIN!r}\n"
+    else:
+        body += f"c.CourseDirectory.course_id = {plan.courses[0].course_id!r}\n"
     if plan.ngshare:  # through the hub's proxy, which checks each user's token
         url = plan.bind_url.rstrip("/") + "/services/ngshare"
         return head + body + f"ngshare_exchange.configureExchange(c, {url!r})\n"
     return head + body + f"c.Exchange.root = {str(plan.exchange)!r}\n"
 
 
-def instructor_nbgrader_config(plan: HubPlan) -> str:
+def course_nbgrader_config(record: CourseRecord) -> str:
     return (
         '"""The instructors\' course folder, so formgrader and nbgrader started anywhere find it\n'
         '(nbgrader then also reads its nbgrader_config.py). Written by `allyship hub init`."""\n\n'
         "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(plan.course)!r}\n"
+        f"c.CourseDirectory.root = {str(record.course)!r}\n"
+        f"c.CourseDirectory.course_id = {record.course_id!r}\n"
     )
 
 
+def groups(plan: HubPlan) -> dict[str, dict[str, list[str]]]:
+    """The hub's groups: instructors and students, and nbgrader's per course (``formgrade-``
+    for its instructors, ``nbgrader-`` for its students), which its auth plugin reads."""
+    found = {"instructors": list(plan.instructors), "students": list(plan.students)}
+    for record in plan.courses:
+        found[f"formgrade-{record.course_id}"] = sorted(record.instructors)
+        found[f"nbgrader-{record.course_id}"] = sorted(record.students)
+    return {name: {"users": users} for name, users in found.items()}
+
+
+def server_token_scopes(plan: HubPlan) -> list[str]:
+    """What each user's server may do with its hub token: JupyterHub's own two, reading its
+    user's groups when they choose the courses, calling ngshare when it is the exchange."""
+    scopes = ["users:activity!user", "access:servers!server"]
+    if plan.several and not plan.ngshare:
+        scopes += ["read:users:name!user", "read:users:groups!user"]
+    if plan.ngshare:
+        scopes.append(NGSHARE_SCOPE)
+    return scopes
+
+
 def hub_config(plan: HubPlan) -> str:
-    users = {"instructors": sorted(plan.instructors), "students": sorted(plan.students)}
+    teaches = {n: r.course_id for r in plan.courses for n in r.instructors}
+    paths = {r.course_id: plan.config_path("instructor", r.course_id) for r in plan.courses}
     state = plan.out / "state"
+    names = ", ".join(repr(r.course_id) for r in plan.courses)
     lines = [
-        f"# JupyterHub for the allyship course {plan.course_id!r}. Written by `allyship hub init`:",
+        f"# JupyterHub for the allyship course(s) {names}. Written by `allyship hub init`:",
         "# re-run it after a roster change rather than edit (your own settings belong in a file",
         "# of yours that loads this one with load_subconfig).",
         "",
@@ -220,11 +317,11 @@ def hub_config(plan: HubPlan) -> str:
         "",
         "# Accounts: PAM (the machine's Unix users) by default; another authenticator works the",
         "# same way as long as its user names are the roster's ids.",
-        f"INSTRUCTORS = {users['instructors']!r}",
-        f"STUDENTS = {users['students']!r}",
-        "c.Authenticator.allowed_users = set(INSTRUCTORS) | set(STUDENTS)",
-        'c.JupyterHub.load_groups = {"instructors": {"users": INSTRUCTORS},',
-        '                            "students": {"users": STUDENTS}}',
+        f"TEACHES = {dict(sorted(teaches.items()))!r}  # instructor -> their course",
+        f"STUDENTS = {list(plan.students)!r}",
+        "c.Authenticator.allowed_users = set(TEACHES) | set(STUDENTS)",
+        f"c.JupyterHub.load_groups = {groups(plan)!r}",
+        f"c.Spawner.server_token_scopes = {server_token_scopes(plan)!r}",
         "",
         "# Every user's server runs from the course environment, in JupyterLab.",
         'c.JupyterHub.spawner_class = "localprocess"',
@@ -237,15 +334,16 @@ def hub_config(plan: HubPlan) -> str:
         "c.Spawner.start_timeout = 120",
         "c.Spawner.http_timeout = 120",
         "",
+        "# Each role reads its own Jupyter configuration folder first; an instructor's names",
+        "# their course.",
+        f"INSTRUCTOR_PATHS = {paths!r}",
+        f"STUDENT_PATH = {plan.config_path('student')!r}",
+        "",
         "",
         "def per_role(spawner):",
-        '    """Each role reads its own Jupyter configuration folder first."""',
-        '    role = "instructor" if spawner.user.name in INSTRUCTORS else "student"',
-        "    paths = {",
-        f'        "instructor": {plan.config_path("instructor")!r},',
-        f'        "student": {plan.config_path("student")!r},',
-        "    }",
-        '    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": paths[role]}',
+        "    course = TEACHES.get(spawner.user.name)",
+        "    path = STUDENT_PATH if course is None else INSTRUCTOR_PATHS[course]",
+        '    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": path}',
         "",
         "",
         "c.Spawner.pre_spawn_hook = per_role",
@@ -261,10 +359,9 @@ def ngshare_service(plan: HubPlan) -> list[str]:
     state = plan.ngshare_state
     command = [
         str(plan.ngshare_env / "bin" / "python"), str(plan.out / "run-ngshare.py"),
-        "--admins", ",".join(sorted(plan.instructors)),
+        "--admins", ",".join(plan.instructors),
         "--database", f"sqlite:///{state / 'ngshare.db'}", "--storage", f"{state / 'files'}/",
     ]  # fmt: skip
-    scope = "access:services!service=ngshare"
     return [
         "# The exchange: ngshare, a hub service (instructors are its admins: they create the",
         "# course). It records who submits from the hub's token, so nobody submits as another.",
@@ -272,9 +369,7 @@ def ngshare_service(plan: HubPlan) -> list[str]:
         f'    {{"name": "ngshare", "url": "http://127.0.0.1:{plan.ngshare_port}",',
         f'     "command": {command!r}}},',
         "]",
-        f'c.JupyterHub.load_roles = [{{"name": "user", "scopes": ["self", {scope!r}]}}]',
-        f'c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", '
-        f"{scope!r}]",
+        f'c.JupyterHub.load_roles = [{{"name": "user", "scopes": ["self", {NGSHARE_SCOPE!r}]}}]',
         "",
     ]
 
@@ -318,8 +413,8 @@ def setup_script(plan: HubPlan) -> str:
         f"mkdir -p {q(str(plan.out / 'state'))}",
         f"chmod 700 {q(str(plan.out / 'state'))}",
         f"chmod -R a+rX {q(str(plan.out / 'jupyter'))}",
-        "# The course folder (grades, submissions, the roster) is the instructor's alone.",
-        f"chmod o-rwx {q(str(plan.course))}",
+        "# Each course folder (grades, submissions, the roster) is its instructors' alone.",
+        *(f"chmod o-rwx {q(str(record.course))}" for record in plan.courses),
         "",
     ]
     return "\n".join(lines)
@@ -346,23 +441,43 @@ def exchange_steps(plan: HubPlan) -> list[str]:
 
 
 def env_script(plan: HubPlan) -> str:
-    return (
-        "# Written by `allyship hub init`. Source it in a shell outside the hub (ssh, cron) to\n"
-        "# work on the course as the instructor's server does:  . "
-        + str(plan.out / "env.sh")
-        + "\n"
-        f"export VIRTUAL_ENV={shlex.quote(str(plan.venv))}\n"
-        f'export PATH={shlex.quote(str(plan.bin))}:"$PATH"\n'
-        f"export JUPYTER_CONFIG_PATH={shlex.quote(plan.config_path('instructor'))}\n"
+    """The instructor's settings for a shell outside the hub, chosen by who runs it."""
+    q = shlex.quote
+    only = None if plan.several else plan.courses[0].course_id
+    default = plan.config_path("instructor", only)
+    cases = [
+        f"  {q(name)}) JUPYTER_CONFIG_PATH={q(plan.config_path('instructor', record.course_id))} ;;"
+        for record in plan.courses
+        for name in sorted(record.instructors)
+    ]
+    return "\n".join(
+        [
+            "# Written by `allyship hub init`. Source it in a shell outside the hub (ssh, cron) to",
+            f"# work on your course as your hub server does:  . {plan.out / 'env.sh'}",
+            f"export VIRTUAL_ENV={q(str(plan.venv))}",
+            f'export PATH={q(str(plan.bin))}:"$PATH"',
+            'case "$(id -un)" in',
+            *cases,
+            f"  *) JUPYTER_CONFIG_PATH={q(default)} ;;",
+            "esac",
+            "export JUPYTER_CONFIG_PATH",
+            "",
+        ]
     )
 
 
 def files(plan: HubPlan) -> dict[str, str]:
     """Every file of the hub folder: relative path -> text."""
+    courses = {
+        f"{course_folder(plan.out, r.course_id).relative_to(plan.out)}/nbgrader_config.py": (
+            course_nbgrader_config(r)
+        )
+        for r in plan.courses
+    }
     return {
         "jupyterhub_config.py": hub_config(plan),
         "jupyter/common/nbgrader_config.py": common_nbgrader_config(plan),
-        "jupyter/instructor/nbgrader_config.py": instructor_nbgrader_config(plan),
+        **courses,
         "jupyter/instructor/jupyter_server_config.json": instructor_server_config(),
         "jupyter/instructor/labconfig/page_config.json": page_config(disabled=False),
         "jupyter/student/jupyter_server_config.json": student_server_config(),
@@ -373,37 +488,38 @@ def files(plan: HubPlan) -> dict[str, str]:
     }
 
 
-def write_ngshare_students(plan: HubPlan, students: list) -> Path:
+def write_ngshare_students(record: CourseRecord, students: list) -> Path:
     """The roster as ngshare's course tool reads it, in the course folder, the instructor's
     alone (it holds e-mail addresses). Added with ``--no-gb``: the tool would otherwise
     re-add each student to the gradebook and wipe the LMS ids the roster import stored."""
     import csv
 
-    path = plan.course / "ngshare-students.csv"
+    path = record.course / "ngshare-students.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["student_id", "first_name", "last_name", "email"])
         writer.writerows([s.id, s.first_name, s.last_name, s.email] for s in students)
-    owner = plan.course.stat()
+    owner = record.course.stat()
     path.chmod(0o600)
     with contextlib.suppress(PermissionError):
         os.chown(path, owner.st_uid, owner.st_gid)
     return path
 
 
-def ngshare_course_steps(plan: HubPlan) -> list[str]:
+def ngshare_course_steps(record: CourseRecord) -> list[str]:
     """What the instructor runs once, in a hub terminal, before releasing through ngshare."""
     tool = "ngshare-course-management"
     return [
-        f"{tool} create_course {plan.course_id} {' '.join(sorted(plan.instructors))}",
-        f"{tool} add_students {plan.course_id} ngshare-students.csv --no-gb",
+        f"{tool} create_course {record.course_id} {' '.join(sorted(record.instructors))}",
+        f"{tool} add_students {record.course_id} ngshare-students.csv --no-gb",
     ]
 
 
 def write(plan: HubPlan) -> list[Path]:
-    """Write the hub folder; returns the files written. Readable by all but the hub's state."""
-    written = []
-    for relative, text in files(plan).items():
+    """Write the hub folder and its course records; returns the files written. Readable by
+    all but the hub's state; a Jupyter setting no course needs any more is removed."""
+    written, wanted = [], files(plan)
+    for relative, text in wanted.items():
         path = plan.out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         for folder in (plan.out, *path.parents):
@@ -413,7 +529,76 @@ def write(plan: HubPlan) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         path.chmod(0o755 if relative.endswith(".sh") else 0o644)
         written.append(path)
-    state = plan.out / "state"
-    state.mkdir(exist_ok=True)
-    state.chmod(stat.S_IRWXU)
+    for stale in sorted((plan.out / "jupyter").rglob("*"), reverse=True):
+        if stale.is_file() and str(stale.relative_to(plan.out)) not in wanted:
+            stale.unlink()
+        elif stale.is_dir() and not any(stale.iterdir()):
+            stale.rmdir()
+    save_records(plan)
     return written
+
+
+# ------------------------------------------------------------------------ the hub's state
+
+
+def _state(out: Path) -> Path:
+    state = out / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    state.chmod(stat.S_IRWXU)
+    return state
+
+
+#: The hub-wide settings ``hub init`` keeps between runs: a second course's run must not
+#: silently move the first course's exchange.
+HUB_SETTINGS = ("venv", "exchange", "bind_url", "proxy", "exchange_service", "ngshare_port")
+
+
+def save_records(plan: HubPlan) -> None:
+    state = _state(plan.out)
+    settings = {name: getattr(plan, name) for name in HUB_SETTINGS}
+    (state / "hub.json").write_text(_json({k: str(v) for k, v in settings.items()}))
+    courses = state / "courses"
+    courses.mkdir(exist_ok=True)
+    for record in plan.courses:
+        data = {
+            "course_id": record.course_id,
+            "course": str(record.course),
+            "instructors": list(record.instructors),
+            "students": list(record.students),
+        }
+        (courses / f"{record.course_id}.json").write_text(_json(data))
+
+
+def load_settings(out: Path) -> dict[str, str]:
+    """The hub-wide settings of an earlier ``hub init`` into ``out`` (empty: none)."""
+    path = out / "state" / "hub.json"
+    return _read_json(path) if path.is_file() else {}
+
+
+def load_records(out: Path) -> list[CourseRecord]:
+    """The courses an earlier ``hub init`` set up in ``out``."""
+    records = []
+    for path in sorted((out / "state" / "courses").glob("*.json")):
+        data = _read_json(path)
+        try:
+            records.append(
+                CourseRecord(
+                    course_id=str(data["course_id"]),
+                    course=Path(data["course"]),
+                    instructors=tuple(data["instructors"]),
+                    students=tuple(data["students"]),
+                )
+            )
+        except (KeyError, TypeError) as err:
+            raise HubError(f"{path}: not a course record of allyship hub init ({err})") from err
+    return records
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise HubError(f"{path}: cannot be read ({err})") from err
+    if not isinstance(data, dict):
+        raise HubError(f"{path}: not a JSON object")
+    return data
