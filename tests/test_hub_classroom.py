@@ -45,9 +45,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ASSIGNMENT = "introspection"
 SYSTEM_PYTHON = Path("/usr/bin/python3.11")
 PROXY = REPO / "tests" / "js" / "node_modules" / ".bin" / "configurable-http-proxy"
-#: The course environment's packages: the pins of requirements.txt that a server needs.
-RUNTIME = ("nbgrader", "ipywidgets", "anywidget", "ipykernel", "jupyterlab", "notebook",
-           "nbformat", "nbconvert", "traitlets")  # fmt: skip
 
 if os.geteuid() != 0 or not SYSTEM_PYTHON.is_file() or not shutil.which("useradd"):
     pytest.skip("needs root, useradd and /usr/bin/python3.11", allow_module_level=True)
@@ -61,8 +58,7 @@ def run(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess
 
 
 def pins() -> list[str]:
-    lines = (REPO / "requirements.txt").read_text().splitlines()
-    return [ln.strip() for ln in lines if ln.split("==")[0].strip() in RUNTIME]
+    return hub.server_pins(REPO / "requirements.txt")
 
 
 def course_env(hub: Path) -> str:

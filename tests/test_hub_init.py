@@ -110,12 +110,17 @@ def served(hub: SimpleNamespace, role: str) -> dict[str, tuple[int, dict[str, st
     name = "teacher" if role == "instructor" else "asmith"
     spawner = SimpleNamespace(user=SimpleNamespace(name=name), environment={})
     config.Spawner.pre_spawn_hook(spawner)
-    env = {**os.environ, **spawner.environment, "HOME": str(hub.base)}
+    return serve(BIN, {**spawner.environment, "HOME": str(hub.base)}, hub.base)
+
+
+def serve(bin: Path, env: dict[str, str], root: Path) -> dict[str, tuple[int, dict[str, str]]]:
+    """What a real Jupyter server of ``bin`` with ``env`` (on 127.0.0.1) serves: formgrader,
+    the Assignment List, JupyterLab."""
     port, token = free_port(), "hubinit-test-token"
     server = subprocess.Popen(
-        [str(BIN / "jupyter"), "server", "--allow-root", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={hub.base}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(bin / "jupyter"), "server", "--allow-root", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
@@ -127,7 +132,7 @@ def served(hub: SimpleNamespace, role: str) -> dict[str, tuple[int, dict[str, st
             except OSError:
                 time.sleep(0.3)
         else:
-            pytest.fail(f"the {role}'s Jupyter server did not start")
+            pytest.fail(f"the Jupyter server of {bin} did not start")
         return {p: status(f"{base}/{p}", token) for p in ("formgrader", "assignments", "lab")}
     finally:
         server.terminate()

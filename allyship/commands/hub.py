@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from allyship.course import find_course_root
@@ -59,6 +60,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--ngshare-port", type=int, help="ngshare's port on 127.0.0.1 (default: 10101)"
     )
     init.set_defaults(func=run_init)
+    z2jh = actions.add_parser(
+        "z2jh",
+        help="write Zero to JupyterHub (Kubernetes) values and the single-user image for it",
+        description=(
+            "Write, into a folder of the course (a copy of this repository): values.yaml for "
+            "the jupyterhub Helm chart (the roster's users and groups, the ngshare exchange, "
+            "every role's Jupyter settings mounted into its pods), ngshare-values.yaml for "
+            "ngshare's chart, and the Dockerfile of the single-user image."
+        ),
+    )
+    z2jh.add_argument("--course", type=Path, default=None, help="course folder (default: here)")
+    z2jh.add_argument("--out", type=Path, default=None, help="folder (default: deploy/z2jh)")
+    z2jh.add_argument("--instructor", action="append", default=[], required=True)
+    z2jh.add_argument("--roster", type=Path, default=None, help="roster CSV of the students")
+    z2jh.add_argument("--image", required=True, help="the single-user image, NAME:TAG")
+    z2jh.add_argument(
+        "--authenticator",
+        required=True,
+        help="the hub's authenticator (github, generic-oauth, ltiauthenticator, ...): its user "
+        "names must be the roster's ids",
+    )
+    z2jh.add_argument("--namespace", default="default", help="the charts' Kubernetes namespace")
+    z2jh.add_argument(
+        "--pod-course", default=None, help="the course folder in the instructor's pod "
+        "(default: /home/jovyan/COURSE_ID)"
+    )  # fmt: skip
+    z2jh.set_defaults(func=run_z2jh)
 
 
 #: The hub-wide options when neither this run nor an earlier one into the hub folder set them.
@@ -90,9 +118,10 @@ def hub_settings(args: argparse.Namespace, stored: dict[str, str]) -> dict[str, 
     return settings
 
 
-def run_init(args: argparse.Namespace) -> int:
+def course_people(args: argparse.Namespace) -> tuple[Path, str, list, list[str]]:
+    """The course folder, its id, the roster's students (records) and every problem with
+    them as hub users."""
     from allyship.instructor import hub
-    from allyship.instructor.doctor import interpreter_findings
     from allyship.instructor.roster import load_roster, read_roster
     from allyship.nbgrader_support import load_course_config
 
@@ -102,13 +131,53 @@ def run_init(args: argparse.Namespace) -> int:
         roster = read_roster(args.roster)
         for problem in roster.problems:
             print(f"skipped: {problem}", file=sys.stderr)
-        students = [s.id for s in roster.students]
+        students = list(roster.students)
     else:
-        students = [s.id for s in load_roster(config)]
+        students = list(load_roster(config))
     course_id = str(config.CourseDirectory.course_id or "")
-    problems = hub.check_users(args.instructor, students)
+    problems = hub.check_users(args.instructor, [s.id for s in students])
     if problem := hub.course_id_problem(course_id):
         problems.insert(0, f"{root / 'nbgrader_config.py'}: {problem}")
+    return root, course_id, students, problems
+
+
+def run_z2jh(args: argparse.Namespace) -> int:
+    from allyship.instructor import hub, z2jh
+
+    root, course_id, students, problems = course_people(args)
+    if problems:
+        raise hub.HubError("; ".join(problems))
+    out = (args.out or root / "deploy" / "z2jh").resolve()
+    pod_course = Path(args.pod_course or z2jh.POD_HOME / course_id)
+    record = hub.CourseRecord(
+        course_id, pod_course, tuple(args.instructor), tuple(s.id for s in students)
+    )
+    deployment = z2jh.Deployment(
+        record=record, course=root, out=out, image=args.image,
+        authenticator=args.authenticator, namespace=args.namespace,
+        ngshare_token=z2jh.known_token(out),
+    )  # fmt: skip
+    for path in z2jh.write(deployment):
+        print(f"wrote {path}")
+    if args.roster is not None:  # for ngshare's course tool, in the instructor's pod
+        print(f"wrote {hub.write_ngshare_students(replace(record, course=out), students)}")
+    steps = "; ".join(hub.ngshare_course_steps(record))
+    print(
+        f"Next: docker build -f {out.relative_to(root) / 'Dockerfile'} -t {args.image} . (in "
+        f"{root}) and push it; helm upgrade --install ngshare ngshare/ngshare -f "
+        f"{out / 'ngshare-values.yaml'}; helm upgrade --install jhub jupyterhub/jupyterhub "
+        f"--version {z2jh.CHART_VERSION} -f {out / 'values.yaml'}. Then, as the instructor in a "
+        f"hub terminal in {pod_course}: {steps}"
+    )
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from allyship.instructor import hub
+    from allyship.instructor.doctor import interpreter_findings
+
+    root, course_id, roster_students, problems = course_people(args)
+    students = [s.id for s in roster_students]
     out = args.out.resolve()
     record = hub.CourseRecord(course_id, root, tuple(args.instructor), tuple(students))
     others = hub.load_records(out)
@@ -124,7 +193,7 @@ def run_init(args: argparse.Namespace) -> int:
     for path in hub.write(plan):
         print(f"wrote {path}")
     if plan.ngshare and args.roster is not None:
-        print(f"wrote {hub.write_ngshare_students(record, roster.students)}")
+        print(f"wrote {hub.write_ngshare_students(record, roster_students)}")
     if plan.ngshare:
         steps = "; ".join(hub.ngshare_course_steps(record))
         print(

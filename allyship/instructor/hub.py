@@ -57,6 +57,11 @@ NGSHARE_SCOPE = "access:services!service=ngshare"
 #: and formgrade-<course> (instructors).
 AUTH_PLUGIN = "nbgrader.auth.JupyterHubAuthPlugin"
 
+#: The course environment's packages: the pins of requirements.txt that a user's server needs
+#: (the rest build the book, test, or train the model).
+SERVER_PACKAGES = ("nbgrader", "ipywidgets", "anywidget", "ipykernel", "jupyterlab", "notebook",
+                   "nbformat", "nbconvert", "traitlets")  # fmt: skip
+
 #: A Unix login name: PAM's users are Unix accounts, so a hub user must be one.
 UNIX_NAME_HELP = "a Unix login: lowercase letters, digits, '_' or '-', starting with a letter"
 
@@ -88,6 +93,7 @@ class HubPlan:
     proxy: str = "configurable-http-proxy"
     exchange_service: str = "filesystem"  # or "ngshare"
     ngshare_port: int = 10101
+    ngshare_url: str = ""  # where servers reach ngshare; default: through the hub's proxy
 
     @property
     def ngshare(self) -> bool:
@@ -259,7 +265,7 @@ def common_nbgrader_config(plan: HubPlan) -> str:
     else:
         body += f"c.CourseDirectory.course_id = {plan.courses[0].course_id!r}\n"
     if plan.ngshare:  # through the hub's proxy, which checks each user's token
-        url = plan.bind_url.rstrip("/") + "/services/ngshare"
+        url = plan.ngshare_url or plan.bind_url.rstrip("/") + "/services/ngshare"
         return head + body + f"ngshare_exchange.configureExchange(c, {url!r})\n"
     return head + body + f"c.Exchange.root = {str(plan.exchange)!r}\n"
 
@@ -295,9 +301,41 @@ def server_token_scopes(plan: HubPlan) -> list[str]:
     return scopes
 
 
-def hub_config(plan: HubPlan) -> str:
+def people_lines(plan: HubPlan) -> list[str]:
+    """The hub's users, their groups and what their servers' tokens may do."""
     teaches = {n: r.course_id for r in plan.courses for n in r.instructors}
+    return [
+        f"TEACHES = {dict(sorted(teaches.items()))!r}  # instructor -> their course",
+        f"STUDENTS = {list(plan.students)!r}",
+        "c.Authenticator.allowed_users = set(TEACHES) | set(STUDENTS)",
+        f"c.JupyterHub.load_groups = {groups(plan)!r}",
+        f"c.Spawner.server_token_scopes = {server_token_scopes(plan)!r}",
+    ]
+
+
+def role_hook_lines(plan: HubPlan) -> list[str]:
+    """A spawn hook giving each role its Jupyter configuration folders (``people_lines``
+    defines TEACHES)."""
     paths = {r.course_id: plan.config_path("instructor", r.course_id) for r in plan.courses}
+    return [
+        "# Each role reads its own Jupyter configuration folder first; an instructor's names",
+        "# their course.",
+        f"INSTRUCTOR_PATHS = {paths!r}",
+        f"STUDENT_PATH = {plan.config_path('student')!r}",
+        "",
+        "",
+        "def per_role(spawner):",
+        "    course = TEACHES.get(spawner.user.name)",
+        "    path = STUDENT_PATH if course is None else INSTRUCTOR_PATHS[course]",
+        '    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": path}',
+        "",
+        "",
+        "c.Spawner.pre_spawn_hook = per_role",
+        "",
+    ]
+
+
+def hub_config(plan: HubPlan) -> str:
     state = plan.out / "state"
     names = ", ".join(repr(r.course_id) for r in plan.courses)
     lines = [
@@ -317,11 +355,7 @@ def hub_config(plan: HubPlan) -> str:
         "",
         "# Accounts: PAM (the machine's Unix users) by default; another authenticator works the",
         "# same way as long as its user names are the roster's ids.",
-        f"TEACHES = {dict(sorted(teaches.items()))!r}  # instructor -> their course",
-        f"STUDENTS = {list(plan.students)!r}",
-        "c.Authenticator.allowed_users = set(TEACHES) | set(STUDENTS)",
-        f"c.JupyterHub.load_groups = {groups(plan)!r}",
-        f"c.Spawner.server_token_scopes = {server_token_scopes(plan)!r}",
+        *people_lines(plan),
         "",
         "# Every user's server runs from the course environment, in JupyterLab.",
         'c.JupyterHub.spawner_class = "localprocess"',
@@ -334,20 +368,7 @@ def hub_config(plan: HubPlan) -> str:
         "c.Spawner.start_timeout = 120",
         "c.Spawner.http_timeout = 120",
         "",
-        "# Each role reads its own Jupyter configuration folder first; an instructor's names",
-        "# their course.",
-        f"INSTRUCTOR_PATHS = {paths!r}",
-        f"STUDENT_PATH = {plan.config_path('student')!r}",
-        "",
-        "",
-        "def per_role(spawner):",
-        "    course = TEACHES.get(spawner.user.name)",
-        "    path = STUDENT_PATH if course is None else INSTRUCTOR_PATHS[course]",
-        '    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": path}',
-        "",
-        "",
-        "c.Spawner.pre_spawn_hook = per_role",
-        "",
+        *role_hook_lines(plan),
     ]
     if plan.ngshare:
         lines += ngshare_service(plan)
@@ -602,3 +623,16 @@ def _read_json(path: Path) -> dict:
     if not isinstance(data, dict):
         raise HubError(f"{path}: not a JSON object")
     return data
+
+
+def server_pins(requirements: Path) -> list[str]:
+    """The pins of ``requirements`` (a requirements.txt) that a user's server needs."""
+    try:
+        lines = requirements.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise HubError(f"{requirements}: cannot be read ({err})") from err
+    pins = [ln.strip() for ln in lines if ln.split("==")[0].strip() in SERVER_PACKAGES]
+    missing = sorted(set(SERVER_PACKAGES) - {pin.split("==")[0] for pin in pins})
+    if missing:
+        raise HubError(f"{requirements}: no pin for {', '.join(missing)}")
+    return pins
