@@ -354,7 +354,7 @@ def documented_allyship_commands() -> list[tuple[str, list[str]]]:
     found = []
     for page in sorted(BOOK.glob("*.md")):
         for block in re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
-            for line in block.splitlines():
+            for line in block.replace("\\\n", " ").splitlines():  # continued lines joined
                 line = line.split("#", 1)[0].strip()
                 if line.startswith("allyship "):
                     found.append((page.name, shlex.split(line)[1:]))
