@@ -30,8 +30,8 @@ from allyship.reflection.reading import (
     READING_PATH,
     book_texts,
     build_fingerprints,
-    find_essay,
     markdown_prose,
+    reading_file,
 )
 from allyship.reflection.text import tokenize
 
@@ -181,14 +181,16 @@ def test_deterministic() -> None:
 
 
 def test_reading_fingerprints_are_up_to_date() -> None:
-    """reading.json matches book/ (and the essay, where shared/ is on this machine).
+    """reading.json matches book/ (and the configured reading, where its file is here).
     Regenerate with ``allyship.reflection.reading.update_reading(root)``."""
     stored = json.loads(READING_PATH.read_text("utf-8"))
     fresh = build_fingerprints(REPO, stored)
     assert fresh["sources"]["book"] == stored["sources"]["book"], "book/ changed: regenerate"
-    if find_essay(REPO) is not None:
-        assert fresh["sources"]["essay"] == stored["sources"]["essay"]
-    assert "essay" in stored["sources"], "reading.json lost the essay's fingerprints"
+    configured = reading_file(REPO)
+    assert configured is not None, "_config.yml names no reading file"
+    if configured.is_file():
+        assert fresh["sources"]["reading"] == stored["sources"]["reading"]
+    assert "reading" in stored["sources"], "reading.json lost the reading's fingerprints"
     assert len(READING_PATH.read_bytes()) < 60_000
 
 

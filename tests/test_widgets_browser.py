@@ -99,8 +99,23 @@ def test_action_sort_gives_nuanced_feedback_per_card(page: Any, book_url: str) -
     friend.get_by_role("button", name="Real work").click()
     assert "We read it the same way" in friend.locator("[data-role=feedback]").inner_text()
     assert (
-        "2 of 12 sorted; 1 match our reading" in widget.locator("[data-role=status]").inner_text()
+        "2 of 13 sorted; 1 match our reading" in widget.locator("[data-role=status]").inner_text()
     )
+
+
+def test_action_sort_says_speaking_over_a_coworker_does_harm(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/introspection.html")
+    card = page.locator(".ally-sort [data-card=speakover]")
+    assert card.get_by_role("button").count() == 3
+    card.get_by_role("button", name="Performative gesture").click()
+    feedback = card.locator("[data-role=feedback]")
+    text = feedback.inner_text()
+    assert 'We would put it under "Well-meant, but does harm"' in text
+    assert "it does harm" in text and "let them talk" in text
+    assert "Nuanced" not in text, "speaking over someone is not a matter of two readings"
+    card.get_by_role("button", name="Well-meant, but does harm").click()
+    assert "We read it the same way" in feedback.inner_text()
+    assert card.get_attribute("data-match") == "yes"
 
 
 def test_scenario_explorer_branches_back_and_restarts(page: Any, book_url: str) -> None:
@@ -128,19 +143,48 @@ def test_scenario_explorer_branches_back_and_restarts(page: Any, book_url: str) 
 def test_phrase_builder_shows_the_sentence(page: Any, book_url: str) -> None:
     open_chapter(page, book_url, "book/accountability.html")
     widget = page.locator(".ally-phrase")
-    sentence = widget.locator("[data-role=sentence]")
-    assert "Pick a piece" in sentence.inner_text()
+    sentence = widget.get_by_role("textbox", name="Your opening line")
+    assert sentence.input_value() == ""
+    assert "Pick a piece" in sentence.get_attribute("placeholder")
     widget.get_by_label("Can I bring up something from earlier?").check()
     widget.get_by_label("When you made that joke about them,").check()
-    assert sentence.inner_text() == (
+    assert sentence.input_value() == (
         "Can I bring up something from earlier? When you made that joke about them,"
     )
     widget.get_by_label("Could we talk about it?").check()
-    assert sentence.inner_text().endswith("joke about them, Could we talk about it?")
+    assert sentence.input_value().endswith("joke about them, Could we talk about it?")
     tips = widget.locator("[data-role=tips] li")
     assert tips.count() == 3
     widget.get_by_role("button", name="Start again").click()
-    assert "Pick a piece" in sentence.inner_text()
+    assert sentence.input_value() == ""
+
+
+def test_phrase_builder_pieces_agree_and_the_edited_line_is_copied(
+    page: Any, book_url: str
+) -> None:
+    from playwright.sync_api import expect
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=book_url)
+    open_chapter(page, book_url, "book/accountability.html")
+    widget = page.locator(".ally-phrase")
+    sentence = widget.get_by_role("textbox", name="Your opening line")
+    widget.get_by_label("When you said her name was too hard to learn,").check()
+    widget.get_by_label("it didn't sit right with me", exact=False).check()
+    built = sentence.input_value()
+    assert built.startswith("When you said her name was too hard to learn, it didn't sit right")
+    assert "jokes like that" not in built and "remarks like that" in built
+    mine = "When you said her name was too hard to learn, it stung me. Can I help you learn it?"
+    sentence.fill(mine)
+    assert "no longer rewrites it" in widget.locator("[data-role=edited-note]").inner_text()
+    widget.get_by_label("Could we talk about it?").check()
+    assert sentence.input_value() == mine, "picking a piece must not throw the edits away"
+    widget.get_by_role("button", name="Copy the sentence").click()
+    expect(widget.locator("[data-role=copy-status]")).to_contain_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == mine
+    widget.get_by_role("button", name="Start again").click()
+    assert sentence.input_value() == ""
+    widget.get_by_label("Have you got a minute?", exact=False).check()
+    assert sentence.input_value().startswith("Have you got a minute?")
 
 
 def test_talk_time_picture_and_feedback_follow_the_share(page: Any, book_url: str) -> None:
@@ -149,6 +193,7 @@ def test_talk_time_picture_and_feedback_follow_the_share(page: Any, book_url: st
     svg = widget.locator("svg")
     feedback = widget.locator("[data-role=feedback]")
     you = widget.locator("circle[data-seat='0']")
+    widget.get_by_label("Your share of the talking time").fill("40")
     big = float(you.get_attribute("r"))
     assert feedback.get_attribute("data-band") == "floor"
     widget.get_by_label("Your share of the talking time").fill("5")
@@ -160,6 +205,42 @@ def test_talk_time_picture_and_feedback_follow_the_share(page: Any, book_url: st
     widget.get_by_label("A friend telling you about discrimination").check()
     assert svg.locator("circle[data-seat]").count() == 2
     assert "An equal share would be 50%" in feedback.inner_text()
+
+
+def test_talk_time_gives_no_verdict_before_the_slider_moves(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/listening.html")
+    widget = page.locator(".ally-talk")
+    feedback = widget.locator("[data-role=feedback]")
+    assert feedback.get_attribute("data-band") == ""
+    assert "Move the slider" in feedback.inner_text()
+    for verdict in ("hold the floor", "let them talk", "leaving room", "equal share. That"):
+        assert verdict not in feedback.inner_text()
+    assert "ally-tone-harm" not in (feedback.get_attribute("class") or "")
+    assert widget.locator("svg").get_attribute("data-share") == "15", "opens at an equal share"
+    practice = widget.locator("[data-role=practice]")
+    assert practice.is_visible()
+    assert "tally who speaks" in practice.inner_text()
+    assert "enter the real number" in practice.inner_text()
+    page.reload()
+    open_chapter(page, book_url, "book/listening.html")
+    assert widget.locator("[data-role=feedback]").get_attribute("data-band") == ""
+
+
+def test_talk_time_mixed_setting_has_its_own_text(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/listening.html")
+    widget = page.locator(".ally-talk")
+    feedback = widget.locator("[data-role=feedback]")
+    widget.get_by_label("A team meeting at work").check()
+    assert feedback.get_attribute("data-band") == "", "a new setting is not a verdict either"
+    widget.get_by_label("Your share of the talking time").fill("60")
+    assert feedback.get_attribute("data-band") == "floor"
+    assert feedback.get_attribute("data-setting") == "mixed"
+    text = feedback.inner_text()
+    assert "not one group's space" in text and "Ask whose voices are missing" in text
+    assert "in their spaces, let them talk" not in text
+    widget.get_by_label("A community meeting").check()
+    widget.get_by_label("Your share of the talking time").fill("60")
+    assert "in their spaces, let them talk" in feedback.inner_text()
 
 
 def test_commitments_persist_and_track_progress(page: Any, book_url: str) -> None:
@@ -223,7 +304,16 @@ def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> 
     # The closing journal shows the same prompt with the same text (one key per grade_id).
     page.goto(f"{book_url}/book/earning-the-label.html")
     page.locator(".ally-journal").wait_for(state="visible", timeout=20_000)
-    assert page.locator(".ally-journal textarea").count() == 9
+    # every prompt of the course, then the written fields of the one-month plan
+    from allyship.widgets.journal import journal_prompts, plan_content
+
+    prompts = len(journal_prompts(None))
+    assert (
+        page.locator(".ally-journal .ally-entry:not(.ally-plan-field) textarea").count() == prompts
+    )
+    assert page.locator(".ally-journal .ally-plan textarea").count() == len(
+        plan_content()["fields"]
+    )
     assert _entry(page, first.grade_id).locator("textarea").input_value() == GENUINE
 
     with page.expect_download() as info:
@@ -339,6 +429,29 @@ def test_journal_says_when_the_browser_keeps_nothing(page: Any, book_url: str) -
     assert saved.get_attribute("data-problem") == "off"
     assert "does not let the book keep anything" in saved.inner_text()
     assert "Download my journal (Markdown)" in saved.inner_text()
+
+
+def test_scenario_explorer_has_right_choices_that_cost_you(page: Any, book_url: str) -> None:
+    open_chapter(page, book_url, "book/accountability.html")
+    widget = page.locator(".ally-scenario")
+    story = widget.locator("[data-role=story]")
+    widget.get_by_label("A friend's joke in private").check()
+    widget.locator("button[data-next=speak]").click()
+    widget.locator("button[data-next=hold]").click()
+    last = story.locator(".ally-step").last
+    assert "cool with you for the rest of the evening" in last.inner_text()
+    assert "still a little stiff" in last.inner_text()
+    feedback = last.locator("[data-role=feedback]").inner_text()
+    assert "cost you something here, and it was still the right thing to do" in feedback
+    assert "Holds the standard" in feedback
+    assert "thanks you" not in story.inner_text(), "the right choice is not always rewarded"
+    widget.get_by_label("A coworker says").check()
+    widget.locator("button[data-next=reply]").click()
+    widget.locator("button[data-next=checkin]").click()
+    widget.locator("button[data-next=manager]").click()
+    last = story.locator(".ally-step").last
+    assert "Do we really need to make this a thing?" in last.inner_text()
+    assert "this was still the right call" in last.locator("[data-role=feedback]").inner_text()
 
 
 def test_scenario_explorer_with_the_keyboard_only(page: Any, book_url: str) -> None:

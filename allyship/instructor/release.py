@@ -33,9 +33,15 @@ def refresh_reading(root: Path) -> list[str]:
     repository), also what the package carries: the reading and the prompts a downloaded
     notebook is checked against without ``source/``. Says what changed."""
     from allyship.check import PACKAGED_PATH, write_packaged
-    from allyship.reflection.reading import COURSE_READING, READING_PATH, update_reading
+    from allyship.reflection.reading import (
+        COURSE_READING,
+        READING_PATH,
+        reading_note,
+        update_reading,
+    )
 
-    changed = []
+    note = reading_note(root)
+    changed = [f"note: {note}"] if note else []
     if update_reading(root, root / COURSE_READING):
         changed.append(f"updated the course reading fingerprints in {root / COURSE_READING}")
     if not carries_package(root):

@@ -1,10 +1,12 @@
 """Fingerprints of the course reading, so copied passages can be found without shipping the text.
 
-The essay lives outside the repository (``../shared/seed-essay.txt``) and the book is being
-rewritten as the course grows, so ``reading.json`` stores one Bloom filter of hashed word
-shingles per source. ``build_fingerprints(root)`` regenerates it in well under a second;
-``allyship release`` calls :func:`update_reading`. When the essay is not on this machine, its
-stored filter is kept as it is.
+The reading is whatever the course is configured with: ``allyship_reading`` in ``_config.yml``
+(under ``sphinx.config``, where the book's reading page reads its title, author and link too)
+names its ``file``, a text or Markdown file that is never published. The book is being rewritten
+as the course grows, so ``reading.json`` stores one Bloom filter of hashed word shingles per
+source: the reading and the book. ``build_fingerprints(root)`` regenerates it in well under a
+second; ``allyship release`` calls :func:`update_reading`. When the configured file is not on
+this machine, the stored filter of that same file is kept as it is.
 
 A course keeps its own fingerprints in its folder (``<course>/reading.json``, written by
 ``allyship release``), so an instructor who edits the book grades against their own reading
@@ -23,6 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from allyship.errors import AllyshipError
 from allyship.reflection.config import RULES, Rules
 from allyship.reflection.text import bloom_positions, shingle_hashes, tokenize
 
@@ -30,7 +35,10 @@ HERE = Path(__file__).resolve().parent
 READING_PATH = HERE / "reading.json"
 #: The file name of a course's own fingerprints, at the top of its folder.
 COURSE_READING = "reading.json"
-ESSAY_NAME = "seed-essay.txt"
+#: The book's configuration, at the top of the course folder, and the reading's key in it.
+BOOK_CONFIG = "_config.yml"
+READING_KEY = "allyship_reading"
+READING_FIELDS = ("title", "author", "url", "file")
 
 # MyST fences whose body is prose (kept); any other fence (code, code-cell, widgets) is dropped.
 PROSE_DIRECTIVES = {
@@ -43,13 +51,53 @@ _OPTION = re.compile(r"^\s*:[\w-]+:")
 _ROLE = re.compile(r"\{[\w-]+\}`([^`]*)`")
 
 
-def essay_paths(root: Path) -> list[Path]:
-    """Where the essay may be: ``shared/`` beside the repository, or the workspace's."""
-    return [root.parent / "shared" / ESSAY_NAME, Path("/work/shared") / ESSAY_NAME]
+class ReadingConfigError(AllyshipError):
+    """The reading's settings in ``_config.yml`` are not usable; the message names the file."""
 
 
-def find_essay(root: Path) -> Path | None:
-    return next((p for p in essay_paths(root) if p.is_file()), None)
+def reading_settings(root: Path) -> dict[str, str]:
+    """The reading the course is configured with (title, author, url, file; each "" when not
+    set), from ``sphinx.config.allyship_reading`` in ``<root>/_config.yml``. A course folder
+    without that file, or without the key, has no reading configured."""
+    path = root / BOOK_CONFIG
+    if not path.is_file():
+        return dict.fromkeys(READING_FIELDS, "")
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ReadingConfigError(f"{path}: not readable YAML ({err})") from err
+    found = ((config.get("sphinx") or {}).get("config") or {}).get(READING_KEY) or {}
+    if not isinstance(found, dict):
+        raise ReadingConfigError(f"{path}: sphinx.config.{READING_KEY} must be a mapping")
+    settings = {}
+    for name in READING_FIELDS:
+        value = found.get(name) or ""
+        if not isinstance(value, str):
+            raise ReadingConfigError(f"{path}: sphinx.config.{READING_KEY}.{name} must be text")
+        settings[name] = value.strip()
+    return settings
+
+
+def reading_file(root: Path) -> Path | None:
+    """The configured reading's text file (relative paths from the course folder), if set."""
+    name = reading_settings(root)["file"]
+    return (root / name) if name else None
+
+
+def reading_note(root: Path) -> str | None:
+    """Why the copy check cannot read the reading's own words on this machine, if it cannot."""
+    path = reading_file(root)
+    if path is None:
+        return (
+            f"no reading file is configured (sphinx.config.{READING_KEY}.file in "
+            f"{root / BOOK_CONFIG}): the copy check compares answers with the book only"
+        )
+    if not path.is_file():
+        return (
+            f"the reading file {path} (set in {root / BOOK_CONFIG}) is not on this machine: "
+            "the copy check keeps its earlier fingerprints of it, if any"
+        )
+    return None
 
 
 def markdown_prose(markdown: str) -> str:
@@ -130,22 +178,28 @@ def bloom_filter(hashes: set[int], rules: Rules = RULES) -> dict[str, Any]:
 
 
 def build_fingerprints(root: Path | str, previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Fingerprints of the essay and the book's prose. Keeps ``previous``'s filter of a source
-    that is not here (the essay lives outside the repository; a course copy may have no book)."""
+    """Fingerprints of the configured reading and the book's prose. Keeps ``previous``'s filter
+    of a source that is not here: the reading's file kept outside the repository (only when
+    ``previous`` fingerprinted that same file), or the book of a course copy without it."""
     root = Path(root)
     sources: dict[str, Any] = {}
-    essay = find_essay(root)
-    if essay is not None:
-        sources["essay"] = bloom_filter(text_shingles([essay.read_text(encoding="utf-8")]))
-    elif previous and "essay" in previous.get("sources", {}):
-        sources["essay"] = previous["sources"]["essay"]
+    old = (previous or {}).get("sources", {})
+    name = reading_settings(root)["file"]
+    path = reading_file(root)
+    if path is not None and path.is_file():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix in {".md", ".markdown"}:
+            text = markdown_prose(text)
+        sources["reading"] = {"file": name, **bloom_filter(text_shingles([text]))}
+    elif path is not None and old.get("reading", {}).get("file") == name:
+        sources["reading"] = old["reading"]
     if (root / "book").is_dir():
         sources["book"] = bloom_filter(text_shingles(book_texts(root)))
-    elif previous and "book" in previous.get("sources", {}):
-        sources["book"] = previous["sources"]["book"]  # a course copy without the book
+    elif "book" in old:
+        sources["book"] = old["book"]  # a course copy without the book
     return {
         "version": 1,
-        "about": "Bloom filters of hashed word shingles of the course reading; "
+        "about": "Bloom filters of hashed word shingles of the course reading and the book; "
         "regenerate with allyship.reflection.reading.update_reading(root).",
         "shingle": RULES.t["reading_shingle"],
         "sources": sources,

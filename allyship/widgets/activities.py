@@ -55,7 +55,8 @@ class MindsetCheckin(ContentWidget):
 
 
 class ActionSort(ContentWidget):
-    """Sort actions into "performative gesture" or "real work"; each placement gets feedback.
+    """Sort actions into the content's piles ("performative gesture", "real work", "well-meant,
+    but does harm"); each placement gets feedback.
 
     ``placements`` maps a card id to a pile id.
     """
@@ -225,7 +226,12 @@ class PhraseBuilder(ContentWidget):
 
 
 class TalkTimeSimulator(ContentWidget):
-    """Who holds the floor: ``share`` is the percent of talking time you take among ``people``."""
+    """Who holds the floor: ``share`` is the percent of talking time you take among ``people``.
+
+    A new widget opens at an equal share; the page shows no verdict until the learner moves the
+    slider. Contexts that are not the affected people's space get their own texts
+    (``mixed_text``, ``mixed_tone`` of a band).
+    """
 
     content_name = "talk_time"
     _esm = bundle("talk_time.js")
@@ -240,6 +246,9 @@ class TalkTimeSimulator(ContentWidget):
             self.context = first["id"]
             if "people" not in kwargs:
                 self.people = first["default_people"]
+        if "share" not in kwargs:
+            # Open at an equal share (on the slider's 5 % steps), not at a share to be judged.
+            self.share = min(self.content["limits"]["max_share"], 5 * round(20 / self.people))
 
     @classmethod
     def check_content(cls, data: dict[str, Any], path: Path) -> None:
@@ -251,6 +260,13 @@ class TalkTimeSimulator(ContentWidget):
             bool(bands) and bands[-1].get("max_ratio") is None,
             path,
             "the last band must be open-ended",
+        )
+        for band in bands:
+            require(bool(band.get("text")), path, f"band {band['id']}: text is required")
+        require(
+            bool(data.get("start") and data.get("practice")),
+            path,
+            "'start' (shown before the slider moves) and 'practice' are required",
         )
         limits = data.get("limits", {})
         require(

@@ -27,6 +27,14 @@
       svg.removeAttribute("aria-labelledby");
       svg.setAttribute("aria-hidden", "true");
     });
+    // The sidebar's toggle of a chapter with sections is a <summary> holding only an icon:
+    // name it after the chapter it opens (axe-core's summary-name).
+    document.querySelectorAll(".bd-sidenav details > summary").forEach(function (summary) {
+      if (summary.textContent.trim() || summary.hasAttribute("aria-label")) return;
+      var link = summary.parentElement.parentElement.querySelector(":scope > a");
+      var title = link ? link.textContent.trim() : "";
+      summary.setAttribute("aria-label", title ? "Show the pages of " + title : "Show pages");
+    });
   }
   fix();
   // Font Awesome swaps icons in later too (and again when they change): fix what it adds.

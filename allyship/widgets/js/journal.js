@@ -5,13 +5,18 @@
 // kept there (over the quota, storage off), the entry says so and points to the download.
 
 const JOURNAL_PREFIX = "allyship:journal:";
+const PLAN_PREFIX = "allyship:plan:";
 const STATUS_LABELS = {
   complete: "Complete",
   incomplete: "Not complete yet",
-  flagged: "Complete, marked for a closer look by an instructor",
+  flagged: "Complete; in a class, an instructor would take a closer look",
 };
+// While the learner types, only a neutral word count shows; the check speaks when they pause
+// this long or leave the box.
+const PAUSE_MS = 1500;
 
-const NOT_STARTED = "Not started. As you write, the grader's completion check appears here.";
+const NOT_STARTED = "Not started. When you pause or leave the box, the grader's completion check appears here.";
+const NOTEBOOK_MAX_BYTES = 5 * 1024 * 1024;
 const NOT_SAVED = {
   full:
     "This answer could not be saved in this browser: the space this browser gives the book is full. " +
@@ -91,6 +96,36 @@ function journalVerdict(model, prompt, text) {
   };
 }
 
+/** The grader's words as a reader of the book meets them: there may be no class, so "your
+ * instructor will read it" becomes "in a class, your instructor would read it". */
+function bookWords(text) {
+  return String(text)
+    .replace(/\byour instructor will (read|see|check) it\b/g, "in a class, your instructor would $1 it")
+    .replace(/\ban instructor will read it\b/g, "in a class, an instructor would read it");
+}
+
+/** A verdict as one heading and its reasons, without saying "Complete" twice: when the first
+ * reason already opens with the label ("Complete: 96 words…"), it is the heading. */
+function verdictText(verdict) {
+  const label = STATUS_LABELS[verdict.status] || verdict.status;
+  const reasons = verdict.reasons.map(bookWords);
+  const first = reasons[0] || "";
+  if (first.toLowerCase().startsWith(label.toLowerCase())) {
+    const rest = first.slice(label.length).replace(/^[\s:.,;]+/, "");
+    return { label, lead: rest, reasons: reasons.slice(1) };
+  }
+  return { label, lead: "", reasons };
+}
+
+/** The count line: a neutral "14 of 80 words, keep going" until the length asked for. */
+function countText(words, min) {
+  const unit = words === 1 ? "word" : "words";
+  if (!min) return `${words} ${unit}`;
+  if (words === 0) return `0 of ${min} words`;
+  if (words < min) return `${words} of ${min} words, keep going`;
+  return `${words} ${unit} (at least ${min} asked for)`;
+}
+
 /** The whole journal as one Markdown document (what the download button saves). */
 function journalMarkdown(model) {
   const entries = model.get("entries") || {};
@@ -110,19 +145,74 @@ function journalMarkdown(model) {
     lines.push(text || "*(not written yet)*", "");
     const verdict = verdicts[prompt.grade_id];
     if (verdict && text) {
-      lines.push(`*Self-check: ${STATUS_LABELS[verdict.status] || verdict.status}. ${verdict.reasons.join(" ")}*`, "");
+      const said = verdictText(verdict);
+      const head = said.lead ? `${said.label}: ${said.lead}` : `${said.label}.`;
+      lines.push(`*Self-check: ${[head, ...said.reasons].join(" ")}*`, "");
     }
   }
+  const plan = model.get("plan") || {};
+  if (plan.fields) {
+    const mine = model.get("plan_entries") || {};
+    lines.push(`## ${plan.title}`, "");
+    for (const field of plan.fields) {
+      lines.push(`### ${field.label}`, "");
+      lines.push((mine[field.id] || "").trim() || "*(not planned yet)*", "");
+    }
+    lines.push(`**${plan.date.label}:** ${(mine[plan.date.id] || "").trim() || "*(no date yet)*"}`, "");
+  }
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/** The released notebook's answer cells for `gradeId` (Markdown cells with that nbgrader id). */
+function answerCells(cells, gradeId) {
+  return cells.filter((cell) => {
+    const meta = (cell && cell.metadata) || {};
+    const nbg = meta.nbgrader;
+    return nbg && typeof nbg === "object" && String(nbg.grade_id || "") === gradeId;
+  });
+}
+
+function cellSource(cell) {
+  const source = cell.source;
+  return Array.isArray(source) ? source.join("") : String(source || "");
+}
+
+/** Notebook JSON stores a cell's text as a list of lines, each but the last ending in "\n". */
+function sourceLines(text) {
+  const lines = text.split(/(?<=\n)/);
+  return lines.length && lines[lines.length - 1] === "" ? lines.slice(0, -1) : lines;
+}
+
+/** What a learner wrote for `prompt` in a notebook, as the grader reads it (allyship/answers.py
+ * find_answer): copies still holding the placeholder add nothing; null when the cell is gone. */
+function notebookAnswer(cells, prompt) {
+  const texts = answerCells(cells, prompt.grade_id).map(cellSource);
+  if (!texts.length) return null;
+  const release = (prompt.settings.release_text || "").trim();
+  const written = texts.filter((t) => t.trim() && t.trim() !== release);
+  if (!written.length) return "";
+  return written.map((t) => t.replace(/^\n+|\n+$/g, "")).join("\n\n");
+}
+
+/** Is `data` a notebook with an answer cell for every prompt of this journal? */
+function notebookProblem(data, prompts, name) {
+  if (!data || typeof data !== "object" || !Array.isArray(data.cells) || typeof data.nbformat !== "number") {
+    return `${name} is not a Jupyter notebook.`;
+  }
+  const missing = prompts.filter((p) => !answerCells(data.cells, p.grade_id).length);
+  if (missing.length === prompts.length) return "none";
+  if (missing.length) return "some";
+  return "";
 }
 
 function render({ model, el }) {
   const prompts = model.get("prompts");
   const assignment = model.get("assignment");
+  const plan = model.get("plan") || {};
   const title = assignment ? "Your journal for this chapter" : "Your journal: every prompt of the course";
   const intro =
     "Write your reflections here. They are saved in this browser only and never sent anywhere. " +
-    "Under each answer you see the same completion check your instructor's grader uses.";
+    "Under each answer you see the same completion check a class's grader uses.";
   const root = frame(el, "journal", title, intro);
   const views = {};
 
@@ -133,25 +223,36 @@ function render({ model, el }) {
   }
   if (Object.keys(stored).length) save(model, "entries", { ...model.get("entries"), ...stored });
 
+  const showVerdict = (view, verdict) => {
+    const said = verdictText(verdict);
+    view.verdict.dataset.status = verdict.status;
+    view.verdict.className = `ally-feedback ally-verdict ally-status-${verdict.status}`;
+    setLive(
+      view.verdict,
+      h("p", {}, h("strong", {}, said.lead ? `${said.label}:` : said.label), said.lead ? ` ${said.lead}` : null),
+      said.reasons.length ? h("ul", {}, said.reasons.map((r) => h("li", {}, r))) : null,
+    );
+  };
+  /** Refresh one entry's count and verdict. `announce` (a pause, leaving the box, a reload)
+   * shows the verdict whatever it is; while typing, only good news shows: an answer not
+   * complete yet gets the neutral word count, never a verdict. */
   const updateVerdict = (prompt, announce) => {
     const view = views[prompt.grade_id];
     const text = (model.get("entries") || {})[prompt.grade_id] || "";
     const verdict = journalVerdict(model, prompt, text);
-    view.count.textContent = `${verdict.words} ${verdict.words === 1 ? "word" : "words"}` +
-      (prompt.settings.min_words ? ` (at least ${prompt.settings.min_words})` : "");
+    view.count.textContent = countText(verdict.words, prompt.settings.min_words);
     if (announce && !text.trim()) {
-      // Nothing written yet: an invitation, not a red "incomplete" before the learner starts.
+      // Nothing written yet: an invitation, not a "not complete" before the learner starts.
       view.verdict.dataset.status = "not-started";
       view.verdict.className = "ally-feedback ally-verdict ally-status-not-started";
       setLive(view.verdict, h("p", {}, NOT_STARTED));
-    } else if (announce) {
-      view.verdict.dataset.status = verdict.status;
-      view.verdict.className = `ally-feedback ally-verdict ally-status-${verdict.status}`;
-      setLive(
-        view.verdict,
-        h("p", {}, h("strong", {}, STATUS_LABELS[verdict.status] || verdict.status)),
-        h("ul", {}, verdict.reasons.map((r) => h("li", {}, r))),
-      );
+    } else if (announce || verdict.status !== "incomplete") {
+      showVerdict(view, verdict);
+    } else if (view.verdict.dataset.status !== "writing") {
+      view.verdict.dataset.status = "writing";
+      view.verdict.className = "ally-feedback ally-verdict ally-status-writing";
+      view.verdict.dataset.said = "";
+      view.verdict.replaceChildren();
     }
     return verdict;
   };
@@ -166,7 +267,7 @@ function render({ model, el }) {
     view.saved.dataset.problem = next;
     if (!next) view.saved.replaceChildren();
     else if (next === "again") view.saved.replaceChildren(h("p", { className: "ally-count" }, SAVED_AGAIN));
-    else view.saved.replaceChildren(h("p", { className: "ally-feedback ally-status-incomplete" }, NOT_SAVED[next]));
+    else view.saved.replaceChildren(h("p", { className: "ally-feedback ally-journal-warning" }, NOT_SAVED[next]));
   };
   const refreshAll = () => {
     const verdicts = {};
@@ -177,6 +278,7 @@ function render({ model, el }) {
   };
 
   let chapter = null;
+  let timer = null;
   prompts.forEach((prompt, index) => {
     if (!assignment && prompt.chapter !== chapter) {
       chapter = prompt.chapter;
@@ -202,14 +304,18 @@ function render({ model, el }) {
     });
     // Always in the page (an empty live region is announced when it fills).
     const saved = h("div", { id: savedId, role: "status", "data-role": "save-status" });
-    let timer = null;
     area.addEventListener("input", () => {
       const entries = { ...model.get("entries"), [prompt.grade_id]: area.value };
       showSaved(views[prompt.grade_id], storeEntry(JOURNAL_PREFIX + prompt.grade_id, area.value));
       save(model, "entries", entries);
       updateVerdict(prompt, false);
       clearTimeout(timer);
-      timer = setTimeout(refreshAll, 400);
+      timer = setTimeout(refreshAll, PAUSE_MS);
+    });
+    area.addEventListener("blur", () => {
+      clearTimeout(timer);
+      timer = null;
+      refreshAll();
     });
     views[prompt.grade_id] = { area, count, verdict, saved, problem: "" };
     root.append(
@@ -226,7 +332,70 @@ function render({ model, el }) {
     );
   });
 
+  // The closing plan (content/plan.json): saved like the answers, one key per field.
+  const planViews = {};
+  const planFields = plan.fields ? [...plan.fields, { ...plan.date, date: true }] : [];
+  if (planFields.length) {
+    const planTitleId = allyUid("journal-plan-title");
+    const block = h(
+      "div",
+      { className: "ally-plan", role: "group", "aria-labelledby": planTitleId, "data-role": "plan" },
+      h("p", { className: "ally-chapter", id: planTitleId }, plan.title),
+      plan.intro ? h("p", { className: "ally-intro" }, plan.intro) : null,
+    );
+    const storedPlan = {};
+    for (const field of planFields) {
+      const text = allyStore.get(PLAN_PREFIX + field.id);
+      if (text !== null) storedPlan[field.id] = text;
+    }
+    if (Object.keys(storedPlan).length) save(model, "plan_entries", { ...model.get("plan_entries"), ...storedPlan });
+    for (const field of planFields) {
+      const inputId = allyUid(`journal-plan-${field.id}`);
+      const hintId = `${inputId}-hint`;
+      const input = field.date
+        ? h("input", { id: inputId, type: "date", className: "ally-plan-date", "data-plan-field": field.id })
+        : h("textarea", {
+            id: inputId,
+            className: "ally-textarea ally-plan-text",
+            rows: 3,
+            "data-plan-field": field.id,
+            "aria-describedby": field.hint ? hintId : null,
+          });
+      const saved = h("div", { role: "status", "data-role": "save-status" });
+      const onChange = () => {
+        const problem = storeEntry(PLAN_PREFIX + field.id, input.value);
+        saved.replaceChildren(...(problem ? [h("p", { className: "ally-feedback ally-journal-warning" }, NOT_SAVED[problem])] : []));
+        save(model, "plan_entries", { ...model.get("plan_entries"), [field.id]: input.value });
+      };
+      input.addEventListener("input", onChange);
+      input.addEventListener("change", onChange);
+      planViews[field.id] = { input, saved };
+      block.append(
+        h(
+          "div",
+          { className: "ally-entry ally-plan-field", "data-plan-field": field.id },
+          h("label", { for: inputId, className: "ally-entry-title" }, field.label),
+          field.hint ? h("p", { id: hintId, className: "ally-prompt-text" }, field.hint) : null,
+          input,
+          saved,
+        ),
+      );
+    }
+    root.append(block);
+  }
+
   const status = h("p", { className: "ally-status", role: "status", "data-role": "journal-status" });
+  const say = (text) => {
+    status.textContent = text;
+  };
+  const offer = (blob, name) => {
+    const url = URL.createObjectURL(blob);
+    const link = h("a", { href: url, download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
   const download = h(
     "button",
     {
@@ -234,18 +403,133 @@ function render({ model, el }) {
       className: "ally-button",
       "data-action": "download",
       onclick: () => {
-        const blob = new Blob([journalMarkdown(model)], { type: "text/markdown" });
-        const url = URL.createObjectURL(blob);
-        const link = h("a", { href: url, download: `allyship-journal-${assignment || "all"}.md` });
-        document.body.append(link);
-        link.click();
-        link.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 1000);
-        status.textContent = "Your journal was saved as a Markdown file.";
+        offer(new Blob([journalMarkdown(model)], { type: "text/markdown" }), `allyship-journal-${assignment || "all"}.md`);
+        say("Your journal was saved as a Markdown file.");
       },
     },
     "Download my journal (Markdown)",
   );
+  const controls = h("div", { className: "ally-controls" }, download);
+
+  // A chapter's journal exports the released student notebook with the answers written in,
+  // fetched from the book's own copy (the file of the "Download the student notebook" link).
+  const fileName = assignment ? `${assignment}.ipynb` : "";
+  const notebookUrl = () => {
+    for (const link of document.querySelectorAll("a.download[href], a[download][href]")) {
+      const url = new URL(link.getAttribute("href"), document.baseURI);
+      if (url.pathname.endsWith(`/${fileName}`) && url.origin === window.location.origin) return url.href;
+    }
+    const root = staticRoot();
+    const path = model.get("notebook_path");
+    if (root === null || !path) return null;
+    const url = new URL(path, root);
+    return url.origin === window.location.origin ? url.href : null;
+  };
+  const fillNotebook = (data) => {
+    const entries = model.get("entries") || {};
+    let written = 0;
+    for (const prompt of prompts) {
+      const text = entries[prompt.grade_id] || "";
+      if (!text.trim()) continue; // an empty answer keeps the placeholder: "No response"
+      const cells = answerCells(data.cells, prompt.grade_id).filter((c) => c.cell_type === "markdown");
+      if (!cells.length) continue;
+      cells[0].source = sourceLines(text);
+      written += 1;
+    }
+    return written;
+  };
+  if (assignment) {
+    const exportNb = h(
+      "button",
+      {
+        type: "button",
+        className: "ally-button",
+        "data-action": "download-notebook",
+        onclick: async () => {
+          const url = notebookUrl();
+          const fail =
+            `The student notebook could not be loaded from the book, so ${fileName} was not made. ` +
+            'Use "Download the student notebook" above and copy your answers into it in Jupyter.';
+          if (!url) return say(fail);
+          let data;
+          try {
+            const response = await fetch(url, { credentials: "same-origin" });
+            if (!response.ok) return say(fail);
+            data = await response.json();
+          } catch (err) {
+            return say(fail);
+          }
+          if (notebookProblem(data, prompts, fileName)) return say(fail);
+          const written = fillNotebook(data);
+          offer(new Blob([`${JSON.stringify(data, null, 1)}\n`], { type: "application/x-ipynb+json" }), fileName);
+          const empty = prompts.length - written;
+          say(
+            `Your answers were written into ${fileName} (${written} of ${prompts.length}` +
+              (empty ? `; ${empty === 1 ? "one prompt is" : `${empty} prompts are`} still empty` : "") +
+              "). Submit that file as you would a notebook written in Jupyter.",
+          );
+        },
+      },
+      "Download as notebook (.ipynb)",
+    );
+    const loadId = allyUid("journal-load");
+    const loader = h("input", {
+      id: loadId,
+      type: "file",
+      className: "ally-journal-file",
+      accept: ".ipynb,application/x-ipynb+json,application/json",
+      "data-action": "load-notebook",
+    });
+    loader.addEventListener("change", async () => {
+      const file = loader.files && loader.files[0];
+      loader.value = "";
+      if (!file) return;
+      const name = file.name || "this file";
+      const refuse = (why) =>
+        say(`${why} Nothing was loaded. Choose the ${fileName} of this chapter, as downloaded here or saved in Jupyter.`);
+      if (file.size > NOTEBOOK_MAX_BYTES) return refuse(`${name} is too large to be a notebook of this course.`);
+      let data;
+      try {
+        data = JSON.parse(await file.text());
+      } catch (err) {
+        return refuse(`${name} is not a Jupyter notebook (it could not be read as one).`);
+      }
+      const problem = notebookProblem(data, prompts, name);
+      if (problem === "none") {
+        return refuse(`${name} is not a notebook of this chapter's assignment (${assignment}): it has none of its answer cells.`);
+      }
+      if (problem && problem !== "some") return refuse(problem);
+      const found = {};
+      for (const prompt of prompts) {
+        const text = notebookAnswer(data.cells, prompt);
+        if (text) found[prompt.grade_id] = text;
+      }
+      const entries = model.get("entries") || {};
+      const replaced = Object.keys(found).filter((gid) => (entries[gid] || "").trim() && entries[gid] !== found[gid]);
+      if (replaced.length && !window.confirm(
+        `Replace ${replaced.length === 1 ? "one answer" : `${replaced.length} answers`} of this journal with the notebook's? What the journal holds for ${replaced.length === 1 ? "it" : "them"} now is lost.`,
+      )) {
+        return say("Nothing was loaded.");
+      }
+      for (const [gid, text] of Object.entries(found)) {
+        showSaved(views[gid], storeEntry(JOURNAL_PREFIX + gid, text));
+      }
+      save(model, "entries", { ...entries, ...found });
+      sync();
+      const n = Object.keys(found).length;
+      say(
+        n
+          ? `Loaded ${n === 1 ? "one answer" : `${n} answers`} from ${name}.` +
+              (problem === "some" ? " Some answer cells were missing from the notebook." : "")
+          : `${name} has no answers written yet: nothing was loaded.`,
+      );
+    });
+    controls.append(
+      exportNb,
+      h("span", { className: "ally-journal-load" }, h("label", { for: loadId }, "Load a notebook (.ipynb)"), loader),
+    );
+  }
+
   const erase = h(
     "button",
     {
@@ -253,9 +537,10 @@ function render({ model, el }) {
       className: "ally-button ally-danger",
       "data-action": "erase",
       onclick: () => {
-        const question = "Erase every answer of this journal from this browser? This cannot be undone.";
+        const what = planFields.length ? "every answer of this journal and your plan" : "every answer of this journal";
+        const question = `Erase ${what} from this browser? This cannot be undone.`;
         if (!window.confirm(question)) {
-          status.textContent = "Nothing was erased.";
+          say("Nothing was erased.");
           return;
         }
         const entries = { ...model.get("entries") };
@@ -265,13 +550,30 @@ function render({ model, el }) {
           showSaved(views[prompt.grade_id], null);
         }
         save(model, "entries", entries);
-        status.textContent = "Your answers were erased from this browser.";
+        if (planFields.length) {
+          for (const field of planFields) {
+            allyStore.remove(PLAN_PREFIX + field.id);
+            planViews[field.id].input.value = "";
+            planViews[field.id].saved.replaceChildren();
+          }
+          save(model, "plan_entries", {});
+        }
+        say(planFields.length ? "Your answers and your plan were erased from this browser." : "Your answers were erased from this browser.");
       },
     },
     "Erase my journal",
   );
-  root.append(h("div", { className: "ally-controls" }, download, erase), status);
+  controls.append(erase);
+  root.append(controls, status);
 
+  const syncPlan = () => {
+    const mine = model.get("plan_entries") || {};
+    for (const field of planFields) {
+      const input = planViews[field.id].input;
+      const text = mine[field.id] || "";
+      if (input.value !== text) input.value = text;
+    }
+  };
   const sync = () => {
     const entries = model.get("entries") || {};
     for (const prompt of prompts) {
@@ -287,9 +589,13 @@ function render({ model, el }) {
     if (prompts.some((p) => views[p.grade_id].area.value !== (entries[p.grade_id] || ""))) sync();
   };
   model.on("change:entries", onEntries);
+  model.on("change:plan_entries", syncPlan);
+  syncPlan();
   sync();
   return () => {
+    clearTimeout(timer);
     model.off("change:entries", onEntries);
+    model.off("change:plan_entries", syncPlan);
     learnedWaiting.delete(refreshAll);
   };
 }

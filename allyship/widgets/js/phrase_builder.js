@@ -1,5 +1,7 @@
 // PhraseBuilder: compose an opening line for a hard conversation from parts.
-// State: `selected` maps each part id to the chosen option id.
+// State: `selected` maps each part id to the chosen option id. The built sentence lands in a
+// textarea the learner can edit; once edited, picking pieces no longer overwrites it, and "copy"
+// copies what is in the box.
 
 function phraseSentence(content, selected) {
   const chosen = content.parts.map((part) => part.options.find((o) => o.id === selected[part.id]));
@@ -39,7 +41,25 @@ function render({ model, el }) {
     );
   }
   const sentenceId = allyUid("phrase-sentence");
-  const sentence = h("p", { className: "ally-sentence", id: sentenceId, "data-role": "sentence" });
+  const sentenceLabelId = allyUid("phrase-sentence-label");
+  const editedNote = h("p", { className: "ally-status ally-edited-note", "data-role": "edited-note" });
+  let built = "";
+  let edited = false;
+  const sentence = h("textarea", {
+    className: "ally-sentence ally-textarea",
+    id: sentenceId,
+    rows: 4,
+    "data-role": "sentence",
+    "aria-labelledby": sentenceLabelId,
+    placeholder: labels.empty,
+    oninput: () => {
+      edited = sentence.value !== built;
+      editedNote.textContent = edited ? labels.edited : "";
+      sentence.dataset.empty = sentence.value.trim() ? "no" : "yes";
+      copy.disabled = !sentence.value.trim();
+      status.textContent = "";
+    },
+  });
   const status = h("p", { className: "ally-status", role: "status", "data-role": "copy-status" });
   const copy = h(
     "button",
@@ -48,7 +68,7 @@ function render({ model, el }) {
       className: "ally-button",
       "aria-describedby": sentenceId,
       onclick: async () => {
-        const { sentence: text } = phraseSentence(content, model.get("selected") || {});
+        const text = sentence.value;
         try {
           await navigator.clipboard.writeText(text);
           status.textContent = labels.copied;
@@ -61,7 +81,16 @@ function render({ model, el }) {
   );
   const clear = h(
     "button",
-    { type: "button", className: "ally-button ally-secondary", onclick: () => save(model, "selected", {}) },
+    {
+      type: "button",
+      className: "ally-button ally-secondary",
+      onclick: () => {
+        edited = false;
+        editedNote.textContent = "";
+        save(model, "selected", {});
+        sync();
+      },
+    },
     labels.clear,
   );
   const controls = h("div", { className: "ally-controls" }, copy, clear, status);
@@ -75,8 +104,9 @@ function render({ model, el }) {
   );
   root.append(
     form,
-    h("p", { className: "ally-summary-title" }, labels.sentence),
-    h("div", { "aria-live": "polite" }, sentence),
+    h("label", { className: "ally-summary-title", id: sentenceLabelId, for: sentenceId }, labels.sentence),
+    sentence,
+    editedNote,
     controls,
     tipsBox,
   );
@@ -87,9 +117,10 @@ function render({ model, el }) {
       for (const input of inputs) input.checked = input.value === selected[partId];
     }
     const { chosen, sentence: text } = phraseSentence(content, selected);
-    sentence.textContent = text || labels.empty;
-    sentence.dataset.empty = text ? "no" : "yes";
-    copy.disabled = !text;
+    built = text;
+    if (!edited) sentence.value = text;
+    sentence.dataset.empty = sentence.value.trim() ? "no" : "yes";
+    copy.disabled = !sentence.value.trim();
     status.textContent = "";
     tips.replaceChildren(...chosen.filter(Boolean).map((o) => h("li", {}, o.tip)));
     tipsBox.hidden = !text;

@@ -1,5 +1,8 @@
 // TalkTimeSimulator: "who holds the floor". State: `context`, `people` and `share` (the percent
-// of talking time you take); the picture and the feedback follow the state.
+// of talking time you take); the picture and the feedback follow the state. No verdict is shown
+// until the learner moves the slider (or sets the number of people): the widget never judges a
+// share nobody chose. Settings that are not the affected people's space use the bands'
+// `mixed_text`/`mixed_tone`.
 
 function talkBand(content, share, people) {
   const fair = 100 / people;
@@ -57,6 +60,7 @@ function render({ model, el }) {
   const labels = content.labels;
   const limits = content.limits;
   const root = frame(el, "talk", content.title, content.intro);
+  let touched = false;
   const ids = { people: allyUid("talk-people"), share: allyUid("talk-share") };
   const contextName = allyUid("talk-context");
   const contextInputs = content.contexts.map((c) =>
@@ -92,6 +96,7 @@ function render({ model, el }) {
     onchange: (event) => {
       const n = Math.round(Number(event.target.value));
       const clamped = Math.min(limits.max_people, Math.max(limits.min_people, n || limits.min_people));
+      touched = true;
       save(model, "people", clamped);
     },
   });
@@ -103,7 +108,10 @@ function render({ model, el }) {
     max: limits.max_share,
     step: 5,
     className: "ally-range",
-    oninput: (event) => save(model, "share", Number(event.target.value)),
+    oninput: (event) => {
+      touched = true;
+      save(model, "share", Number(event.target.value));
+    },
   });
   const picture = h("div", { className: "ally-picture", "data-role": "picture" });
   const feedback = h("div", { className: "ally-feedback", "aria-live": "polite", "data-role": "feedback" });
@@ -122,6 +130,7 @@ function render({ model, el }) {
     ),
     picture,
     feedback,
+    h("p", { className: "ally-practice", "data-role": "practice" }, content.practice),
   );
 
   const sync = () => {
@@ -134,12 +143,22 @@ function render({ model, el }) {
     shareInput.setAttribute("aria-valuetext", `${share}%`);
     shareOutput.textContent = `${share}%`;
     picture.replaceChildren(seatsPicture(content, share, people));
+    const fairText = h("p", {}, fill(labels.fair, { fair: Math.round(100 / people) }));
+    if (!touched) {
+      feedback.className = "ally-feedback";
+      feedback.dataset.band = "";
+      feedback.dataset.setting = ctx.their_space ? "theirs" : "mixed";
+      setLive(feedback, fairText, h("p", {}, content.start));
+      return;
+    }
     const band = talkBand(content, share, people);
-    const text = !ctx.their_space && band.id === "equal" ? content.not_their_space : band.text;
-    const tone = !ctx.their_space && band.id === "equal" ? "good" : band.tone;
+    const mixed = !ctx.their_space;
+    const text = mixed ? band.mixed_text || band.text : band.text;
+    const tone = mixed ? band.mixed_tone || band.tone : band.tone;
     feedback.className = `ally-feedback ally-tone-${tone}`;
     feedback.dataset.band = band.id;
-    setLive(feedback, h("p", {}, fill(labels.fair, { fair: Math.round(100 / people) })), h("p", {}, text));
+    feedback.dataset.setting = mixed ? "mixed" : "theirs";
+    setLive(feedback, fairText, h("p", {}, text));
   };
   for (const name of ["context", "people", "share"]) model.on(`change:${name}`, sync);
   sync();
