@@ -143,6 +143,27 @@ def test_self_check_cell_runs_inside_the_notebook(course: Path, tmp_path: Path) 
             assert reason in output
 
 
+@pytest.mark.parametrize("assignment", assignments(REPO))
+def test_self_check_cell_without_the_package_says_how_to_check_anyway(assignment: str) -> None:
+    """A released notebook opened in a Jupyter without this package: the cell explains, in
+    words, what is missing and the two ways to check anyway, instead of a traceback."""
+    import subprocess
+    import sys
+
+    notebook = json.loads((REPO / "assignments" / assignment / f"{assignment}.ipynb").read_text())
+    cell = notebook["cells"][-1]
+    source = "".join(cell["source"])
+    # -I -S: no site-packages and no working folder on the path, so `allyship` is not found.
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", source], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr and "ModuleNotFoundError" not in run.stdout + run.stderr
+    assert "does not have the course's checker installed" in run.stdout
+    assert '"Load a notebook"' in run.stdout and '"Learning on your own"' in run.stdout
+    assert "python -m pip install ." in run.stdout
+
+
 # ------------------------------------------------------------ which prompts are trusted (D-M12)
 
 
