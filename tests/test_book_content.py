@@ -314,7 +314,8 @@ def test_pillar_page_is_complete(built_book: Path, assignment: str) -> None:
 @pytest.mark.parametrize("assignment", list(PILLARS))
 def test_student_notebook_download_works(built_book: Path, assignment: str) -> None:
     page = built_page(built_book, assignment)
-    links = re.findall(r'<a class="reference download[^"]*"[^>]*href="([^"]+)"', page.read_text())
+    download = r'<a class="[^"]*\breference download\b[^"]*"[^>]*href="([^"]+)"'
+    links = re.findall(download, page.read_text())
     assert len(links) == 1, f"{assignment}: expected one download link, found {links}"
     target = (page.parent / html.unescape(links[0])).resolve()
     assert target.is_file() and target.name == f"{assignment}.ipynb"
