@@ -136,5 +136,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value(READING_KEY, dict.fromkeys(READING_FIELDS, ""), "env", types=[dict])
     # Loaded on every page from the book's static folder (html_static_path: book/_static).
     app.add_css_file("allyship-book.css")
+    # Only when printing: a page (a facilitator's session plan) prints as its article alone.
+    app.add_css_file("allyship-print.css", media="print")
     app.connect("build-finished", publish_learned_model)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -231,3 +231,23 @@ def test_widgets_fit_a_phone_with_their_new_controls(open_page: Any, scheme: str
     practice = page.locator(".ally-talk [data-role=practice]")
     assert practice.is_visible() and practice.bounding_box()["width"] <= 375
     assert page_scrolls_sideways(page) <= 1
+
+
+def test_a_session_plan_prints_as_its_article_alone(open_page: Any) -> None:
+    """A facilitator prints a session plan: the theme's header, sidebars, search and buttons
+    are gone on paper, the plan's text and its timed table stay, at the paper's full width."""
+    page = open_page("book/facilitator/session-3.html")
+    chrome = ".bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article"
+    assert page.locator(".bd-sidebar-primary").is_visible()  # on screen, the theme is there
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        """(sel) => [...document.querySelectorAll(sel)]
+            .every(el => getComputedStyle(el).display === 'none' || !el.offsetParent)""",
+        chrome,
+    )
+    assert hidden, "the theme's header or sidebars still print"
+    article = page.locator("article")
+    assert article.locator("table").first.is_visible()
+    assert "Timed plan" in article.inner_text()
+    width = page.evaluate("document.querySelector('article').getBoundingClientRect().width")
+    assert width > 0.9 * page.viewport_size["width"] - 80, width
