@@ -92,7 +92,7 @@ class CourseReading(SphinxDirective):
         settings = self.env.config[READING_KEY] or {}
         if not isinstance(settings, dict):
             raise self.error(f"_config.yml: sphinx.config.{READING_KEY} must be a mapping")
-        title, author, url = (str(settings.get(k) or "").strip() for k in ("title", "author", "url"))
+        title, author, url = (str(settings.get(k) or "").strip() for k in READING_FIELDS[:3])
         box = nodes.container(classes=["course-reading"])
         if not title:
             note = nodes.note()
@@ -115,7 +115,8 @@ class CourseReading(SphinxDirective):
             box += link
         else:
             if url:
-                raise self.error(f"_config.yml: {READING_KEY}.url must start with https://: {url!r}")
+                message = f"_config.yml: {READING_KEY}.url must start with https://: {url!r}"
+                raise self.error(message)
             box += nodes.paragraph("", "Your instructor will tell you where to read it in full.")
         return [box]
 
