@@ -160,7 +160,7 @@ def test_self_check_cell_without_the_package_says_how_to_check_anyway(assignment
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr and "ModuleNotFoundError" not in run.stdout + run.stderr
     assert "does not have the course's checker installed" in run.stdout
-    assert '"Load a notebook"' in run.stdout and '"Learning on your own"' in run.stdout
+    assert "'Load a notebook'" in run.stdout and "'Learning on your own'" in run.stdout
     assert "python -m pip install ." in run.stdout
 
 
