@@ -307,9 +307,9 @@ def test_journal_verdict_reload_download_and_erase(page: Any, book_url: str) -> 
     # every prompt of the course, then the written fields of the one-month plan
     from allyship.widgets.journal import journal_prompts, plan_content
 
-    prompts = len(journal_prompts(None))
+    written = len(journal_prompts(None))
     assert (
-        page.locator(".ally-journal .ally-entry:not(.ally-plan-field) textarea").count() == prompts
+        page.locator(".ally-journal .ally-entry:not(.ally-plan-field) textarea").count() == written
     )
     assert page.locator(".ally-journal .ally-plan textarea").count() == len(
         plan_content()["fields"]
