@@ -50,6 +50,9 @@ def visit(browser: Any, book_url: str) -> Iterator[Any]:
         context.on("request", lambda r: page.requests.append(r.url))
         page.goto(f"{book_url}/{path}")
         page.wait_for_load_state("load")
+        if page.locator("meta[http-equiv=Refresh]").count():  # the root index redirects
+            page.wait_for_url(lambda url: not url.endswith(f"/{path}"))
+            page.wait_for_load_state("load")
         if path in WIDGET_PAGES:
             page.locator(".ally-journal").wait_for(state="visible", timeout=20_000)
         page.wait_for_timeout(300)
